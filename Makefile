@@ -1,0 +1,108 @@
+# gw: one GNU Makefile for the four programs, their library and tests.
+#
+#   make                 build bin/gwctl (and every program that exists)
+#   make check           C unit tests, then bats tests of the real binaries
+#   make SANITIZE=1 ...  build with ASan and UBSan (objects in obj-san/)
+#   make WERROR=1 ...    warnings are errors (CI does this)
+#   make lint            mandoc -Tlint on man/, cppcheck on the sources
+#   make deps            apt-get install what is missing (Debian 12)
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+CC	?= cc
+
+PKGS	 = sqlite3 jansson yaml-0.1 libsodium libevent libevent_pthreads
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	 = -Wall -Wextra -Wpedantic -Wshadow -Wpointer-arith -Wcast-qual \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+	   -Wformat=2 -Wformat-truncation=2 -Wwrite-strings -Wvla \
+	   -Wimplicit-fallthrough -Wundef -Wnull-dereference \
+	   -Wold-style-definition -Wredundant-decls
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+	   -Icommon $(PKG_CFLAGS) -MMD -MP
+LDLIBS	+= $(PKG_LIBS) -lhttp_parser -lpthread -lm
+
+ifeq ($(WERROR),1)
+CFLAGS	+= -Werror
+endif
+ifeq ($(SANITIZE),1)
+OBJ	 = obj-san
+BIN	 = bin-san
+CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+else
+OBJ	 = obj
+BIN	 = bin
+endif
+
+COMMON_SRC	:= $(wildcard common/*.c)
+COMMON_OBJ	:= $(COMMON_SRC:%.c=$(OBJ)/%.o)
+LIBGW		:= $(OBJ)/libgw.a
+
+# A program is built when its directory has a main.c.
+PROGS		:= $(patsubst %/main.c,%,$(wildcard gw*/main.c))
+PROG_BINS	:= $(PROGS:%=$(BIN)/%)
+
+UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
+UNIT_BINS	:= $(UNIT_SRC:tests/unit/%.c=$(BIN)/tests/%)
+
+MAN8	:= $(wildcard man/*.8)
+MAN5	:= $(wildcard man/*.5)
+MAN7	:= $(wildcard man/*.7)
+
+.PHONY: all check unit bats lint deps install clean demo
+all: $(PROG_BINS)
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBGW): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+define prog_rule
+$(BIN)/$(1): $$(patsubst %.c,$$(OBJ)/%.o,$$(wildcard $(1)/*.c)) $$(LIBGW)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+$(BIN)/tests/%: $(OBJ)/tests/unit/%.o $(LIBGW)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(UNIT_BINS)
+	@GW_SKIP_BATS=1 tests/run $(UNIT_BINS)
+
+check: all $(UNIT_BINS)
+	@GW_BIN=$(CURDIR)/$(BIN) tests/run $(UNIT_BINS)
+
+lint:
+	mandoc -Tlint -Wstyle $(MAN8) $(MAN5) $(MAN7)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr --std=c11 -D__GNUC__ -Icommon \
+	    --suppress=missingIncludeSystem common gwctl $(wildcard gwproxy/*.c gwhealth/*.c gwscale/*.c)
+
+deps:
+	@.ci/deps
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 0755 $(PROG_BINS) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+
+clean:
+	rm -rf obj obj-san bin bin-san
+
+-include $(shell find obj obj-san -name '*.d' 2>/dev/null)

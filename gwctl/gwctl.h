@@ -1,0 +1,265 @@
+/*
+ * gwctl: internal interfaces between gwctl's files.
+ *
+ *   main.c     global options, command dispatch, usage
+ *   cmd_obj.c  service/backend/route add|set|rm|drain|enable|disable
+ *   cmd_get.c  get, describe, export
+ *   cmd_decl.c apply, diff, validate
+ *   cmd_hist.c history, rollback
+ *   commit.c   the one write path: validate, diff, store, history
+ *   diff.c     comparing two configurations into a change set
+ *   conv.c     the model to and from JSON trees (jansson)
+ *   yamlio.c   YAML files to JSON trees with line numbers, and back
+ *   output.c   tables
+ *   store.c    all of gwctl's SQL
+ *
+ * Every command that changes the config goes through commit_config(): it
+ * takes the write lock, loads the current config, lets the command build
+ * the desired config from it, validates the result as a whole, writes only
+ * the differences and records them as one new generation.  A failure
+ * anywhere rolls back and leaves the database as it was.
+ */
+#ifndef GWCTL_H
+#define GWCTL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "config.h"
+
+#define GWCTL_VERSION	"0.1.0"
+
+enum out_format {
+	OUT_TABLE,
+	OUT_JSON,
+	OUT_YAML
+};
+
+/* Global state of one gwctl run, set by main(). */
+struct gwctl {
+	const char	*g_db_path;	/* resolved path */
+	enum out_format	 g_output;
+	int		 g_output_set;	/* -o given explicitly */
+	int		 g_quiet;
+	char		*g_command;	/* the command line, for history */
+	char		*g_user;	/* who runs it, for history */
+};
+extern struct gwctl gwctl;
+
+/* Commands: argc/argv start at the command's own name. */
+int	cmd_init(int argc, char **argv);
+int	cmd_service(int argc, char **argv);
+int	cmd_backend(int argc, char **argv);
+int	cmd_route(int argc, char **argv);
+int	cmd_get(int argc, char **argv);
+int	cmd_describe(int argc, char **argv);
+int	cmd_export(int argc, char **argv);
+int	cmd_apply(int argc, char **argv);
+int	cmd_diff(int argc, char **argv);
+int	cmd_validate(int argc, char **argv);
+int	cmd_history(int argc, char **argv);
+int	cmd_rollback(int argc, char **argv);
+
+/* Exit statuses (STYLE.md: 0 success, 1 failure, 2 usage). */
+#define EXIT_USAGE	2
+
+/* Prints the usage of one command (or all when NULL) to fp. */
+void	usage_print(FILE *fp, const char *command);
+/* Usage error: message, usage of command on stderr, exit 2. */
+void	usage_error(const char *command, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * store.c.  Errors are reported by the caller with the errbuf text.
+ */
+/* Opens the DB at gwctl.g_db_path (checked schema) or exits 1. */
+sqlite3	*store_open(int flags);
+int	 store_load(sqlite3 *db, struct gw_config *cf, char *errbuf,
+	    size_t errlen);
+int64_t	 store_generation(sqlite3 *db);
+
+/* One difference between two configurations. */
+enum change_op {
+	CHANGE_CREATE,
+	CHANGE_UPDATE,
+	CHANGE_DELETE
+};
+extern const char *const change_op_names[];	/* "create", ... */
+
+struct change {
+	enum gw_kind	 ch_kind;
+	enum change_op	 ch_op;
+	char		*ch_name;	/* "web", "web/10.0.0.1:80", "api" */
+	const void	*ch_before;	/* object in the old config or NULL */
+	const void	*ch_after;	/* object in the new config or NULL */
+};
+
+struct changeset {
+	struct change	*cs_v;		/* owned, in write order */
+	size_t		 cs_n;
+};
+
+/*
+ * Everything that differs between old and new, both sorted with
+ * gw_config_sort().  The changes point into old and new, which must
+ * outlive cs.  Order: deletions of routes, backends, services, then
+ * creations and updates of services, backends, routes (foreign keys).
+ */
+void	 diff_configs(const struct gw_config *old, const struct gw_config *new,
+	    struct changeset *cs);
+void	 changeset_free(struct changeset *cs);
+/*
+ * Prints cs for people: one line per object ("service/web created"), and
+ * with verbose the changed fields under it ("  weight: 1 -> 2").
+ */
+void	 changeset_print(FILE *fp, const struct changeset *cs, int verbose);
+/* One-line summary for history: "service/web created, 2 more". */
+char	*changeset_summary(const struct changeset *cs);
+
+/*
+ * Writes cs to the DB inside the caller's transaction: the row changes,
+ * a new generation with its history rows.  Returns the new generation, or
+ * -1 with errbuf set.
+ */
+int64_t	 store_write(sqlite3 *db, const struct changeset *cs,
+	    const char *summary, char *errbuf, size_t errlen);
+
+/* History rows, newest first; limit 0 means all. */
+struct hist_gen {
+	int64_t	 hg_generation;
+	int64_t	 hg_created_at;
+	char	*hg_user;
+	char	*hg_command;
+	char	*hg_summary;
+};
+int	 store_history(sqlite3 *db, int64_t limit, struct hist_gen **out,
+	    size_t *n, char *errbuf, size_t errlen);
+void	 hist_gen_free(struct hist_gen *v, size_t n);
+
+/* The recorded changes of generations > gen (newest first). */
+struct hist_change {
+	int64_t	 hc_generation;
+	int	 hc_kind;		/* enum gw_kind */
+	int	 hc_op;			/* enum change_op */
+	char	*hc_name;
+	char	*hc_before;		/* JSON text or NULL */
+	char	*hc_after;		/* JSON text or NULL */
+};
+int	 store_changes_after(sqlite3 *db, int64_t gen,
+	    struct hist_change **out, size_t *n, char *errbuf, size_t errlen);
+/* The recorded changes of exactly generation gen (in write order). */
+int	 store_changes_of(sqlite3 *db, int64_t gen, struct hist_change **out,
+	    size_t *n, char *errbuf, size_t errlen);
+void	 hist_change_free(struct hist_change *v, size_t n);
+/* The changes that touched one object, newest first, at most limit. */
+int	 store_changes_for(sqlite3 *db, int kind, const char *name,
+	    int64_t limit, struct hist_change **out, size_t *n,
+	    char *errbuf, size_t errlen);
+
+/*
+ * commit.c.  The one write path.  edit() gets the current config (a copy
+ * it may change freely) and turns it into the desired one; it returns 0,
+ * or -1 after reporting why with warnx (nothing is written).  With dry_run
+ * the changes are printed and nothing is written.  Returns the exit
+ * status for the command.
+ */
+struct commit_opts {
+	int	 co_dry_run;
+	int	 co_print;		/* print the change lines */
+	int	 co_verbose;		/* with the changed fields */
+	int	 co_quiet_noop;		/* say nothing when nothing changes */
+};
+int	 commit_config(int (*edit)(struct gw_config *cf, void *arg),
+	    void *arg, const struct commit_opts *co);
+/*
+ * Reports each validation problem of cf with warnx, prefixed by the file
+ * position when the object came from a file (see struct conv_src).
+ */
+struct conv_src;
+int	 report_invalid(const struct gw_config *cf,
+	    const struct conv_src *src);
+
+/*
+ * conv.c: the model as JSON trees, the shape of export and apply files.
+ * A service object carries its backends under "backends" when cf is given.
+ */
+json_t	*conv_service_json(const struct gw_service *sv,
+	    const struct gw_config *cf);
+json_t	*conv_backend_json(const struct gw_backend *be, int with_service);
+json_t	*conv_route_json(const struct gw_route *rt);
+/* The whole config: {"services": [...], "routes": [...]}. */
+json_t	*conv_config_json(const struct gw_config *cf);
+
+/*
+ * Where each object of a config read from a file came from, so later
+ * errors can name file:line.  Arrays parallel the config's arrays.
+ */
+struct yaml_lines;
+struct conv_src {
+	const char		 *cs_file;	/* name as given, "-" for stdin */
+	const struct yaml_lines	 *cs_lines;	/* NULL for non-file input */
+	json_t			**cs_services;	/* borrowed nodes */
+	json_t			**cs_backends;
+	json_t			**cs_routes;
+};
+void	 conv_src_free(struct conv_src *src);
+/* Line of node's field path ("health_check.timeout"), or of node. */
+int	 conv_src_line(const struct conv_src *src, json_t *node,
+	    const char *field);
+
+/*
+ * Reads a config document.  Reports every problem (unknown keys, bad
+ * values, wrong types, duplicate names) with warnx as
+ * "FILE:LINE: KIND \"NAME\": ..." and returns the count; 0 means out (and
+ * src, when not NULL) hold the whole file.
+ */
+int	 conv_config_from_json(json_t *doc, const char *file,
+	    const struct yaml_lines *lines, struct gw_config *out,
+	    struct conv_src *src);
+/*
+ * Objects from history records (the output of conv_*_json): 0 or -1 with
+ * errbuf set.
+ */
+int	 conv_service_from_json(json_t *j, struct gw_service *sv,
+	    char *errbuf, size_t errlen);
+int	 conv_backend_from_json(json_t *j, struct gw_backend *be,
+	    char *errbuf, size_t errlen);
+int	 conv_route_from_json(json_t *j, struct gw_route *rt,
+	    char *errbuf, size_t errlen);
+
+/*
+ * yamlio.c.  Loads a YAML (or JSON) file into a jansson tree: mappings
+ * become objects (key order kept), sequences arrays, scalars strings,
+ * except plain null/~/empty scalars which become JSON null.  Anchors and
+ * aliases are resolved by libyaml's loader.  Keeps each node's line.
+ * path "-" reads stdin.  Returns the tree, or NULL after warnx with
+ * "FILE:LINE: <parser message>".  A file with several documents is an
+ * error.
+ */
+json_t	*yamlio_load(const char *path, struct yaml_lines **lines);
+void	 yamlio_lines_free(struct yaml_lines *lines);
+/* 1-based line of node, or 0 when unknown. */
+int	 yamlio_line(const struct yaml_lines *lines, const json_t *node);
+/*
+ * Writes j as a block-style YAML document to fp: strings that would read
+ * back as anything but that string are quoted.  0 or -1.
+ */
+int	 yamlio_emit(FILE *fp, json_t *j);
+
+/* Prints j as -o json (indent 2, key order kept) or yaml. */
+void	 print_json_or_yaml(json_t *j);
+
+/*
+ * output.c: aligned tables, kubectl-style (upper-case headers, columns
+ * separated by three spaces, "<none>" for empty cells).
+ */
+struct table;
+struct table	*table_new(int ncols, ...);	/* header strings */
+void		 table_add(struct table *t, ...);	/* ncols strings */
+void		 table_print(struct table *t, FILE *fp);
+void		 table_free(struct table *t);
+
+#endif /* GWCTL_H */

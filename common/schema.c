@@ -37,7 +37,7 @@
 	c " NOT GLOB ('*[' || char(1) || '-' || char(8) || char(10) || '-' || " \
 	"char(31) || char(127) || ']*')"
 
-static const char schema_v1[] =
+static const char v1_history[] =
 "CREATE TABLE generations (\n"
 "	generation	INTEGER PRIMARY KEY CHECK (generation >= 0),\n"
 "	created_at	INTEGER NOT NULL CHECK (created_at >= 0),\n"
@@ -57,14 +57,17 @@ static const char schema_v1[] =
 "	name		TEXT NOT NULL,\n"
 "	op		TEXT NOT NULL\n"
 "			    CHECK (op IN ('create', 'update', 'delete')),\n"
-"	before		TEXT CHECK (before IS NULL OR json_valid(before)),\n"
-"	after		TEXT CHECK (after IS NULL OR json_valid(after)),\n"
-"	CHECK ((op = 'create') = (before IS NULL)),\n"
-"	CHECK ((op = 'delete') = (after IS NULL))\n"
+"	before_json	TEXT CHECK (before_json IS NULL OR\n"
+"			    json_valid(before_json)),\n"
+"	after_json	TEXT CHECK (after_json IS NULL OR\n"
+"			    json_valid(after_json)),\n"
+"	CHECK ((op = 'create') = (before_json IS NULL)),\n"
+"	CHECK ((op = 'delete') = (after_json IS NULL))\n"
 ");\n"
 "CREATE INDEX changes_generation ON changes(generation);\n"
-"CREATE INDEX changes_object ON changes(kind, name);\n"
-"\n"
+"CREATE INDEX changes_object ON changes(kind, name);\n";
+
+static const char v1_services[] =
 "CREATE TABLE services (\n"
 "	id			INTEGER PRIMARY KEY,\n"
 "	name			TEXT NOT NULL UNIQUE CHECK (" NAME_OK("name") "),\n"
@@ -128,8 +131,9 @@ static const char schema_v1[] =
 "	panic_threshold_pct	INTEGER NOT NULL DEFAULT 0\n"
 "	    CHECK (panic_threshold_pct BETWEEN 0 AND 100),\n"
 "	CHECK (hc_type = 'none' OR hc_timeout_ms < hc_interval_ms)\n"
-");\n"
-"\n"
+");\n";
+
+static const char v1_routes[] =
 "CREATE TABLE backends (\n"
 "	id		INTEGER PRIMARY KEY,\n"
 "	service_id	INTEGER NOT NULL REFERENCES services(id)\n"
@@ -152,7 +156,7 @@ static const char schema_v1[] =
 "	    (length(host) BETWEEN 1 AND 253 AND\n"
 "	    host NOT GLOB '*[^0-9a-z.*_-]*' AND\n"
 "	    (host NOT GLOB '*[*]*' OR (host GLOB '[*].?*' AND\n"
-"	    substr(host, 2) NOT GLOB '*[*]*'))))),\n"
+"	    substr(host, 2) NOT GLOB '*[*]*')))),\n"
 "	path_type	TEXT NOT NULL DEFAULT 'prefix'\n"
 "	    CHECK (path_type IN ('prefix', 'exact', 'regex')),\n"
 "	path		TEXT NOT NULL DEFAULT '/'\n"
@@ -171,8 +175,9 @@ static const char schema_v1[] =
 "	    (" MS_OK("timeout_ms") "))\n"
 ");\n"
 "CREATE INDEX routes_service ON routes(service_id);\n"
-"CREATE INDEX backends_service ON backends(service_id);\n"
-"\n"
+"CREATE INDEX backends_service ON backends(service_id);\n";
+
+static const char v1_route_children[] =
 "CREATE TABLE route_headers (\n"
 "	route_id	INTEGER NOT NULL REFERENCES routes(id)\n"
 "			    ON DELETE CASCADE,\n"
@@ -192,9 +197,10 @@ static const char schema_v1[] =
 "	value		TEXT CHECK ((op = 'remove') = (value IS NULL) AND\n"
 "			    (value IS NULL OR (" VALUE_OK("value") "))),\n"
 "	PRIMARY KEY (route_id, seq)\n"
-");\n"
-"\n"
+");\n";
+
 /* State written by gwhealth. */
+static const char v1_health[] =
 "CREATE TABLE backend_health (\n"
 "	backend_id	INTEGER PRIMARY KEY REFERENCES backends(id)\n"
 "			    ON DELETE CASCADE,\n"
@@ -219,9 +225,10 @@ static const char schema_v1[] =
 "			    CHECK (to_state IN ('unknown', 'up', 'down')),\n"
 "	reason		TEXT NOT NULL\n"
 ");\n"
-"CREATE INDEX health_transitions_at ON health_transitions(at);\n"
-"\n"
+"CREATE INDEX health_transitions_at ON health_transitions(at);\n";
+
 /* State written by gwproxy. */
+static const char v1_stats[] =
 "CREATE TABLE traffic_stats (\n"
 "	at		INTEGER NOT NULL CHECK (at >= 0),\n"
 "	interval_ms	INTEGER NOT NULL CHECK (interval_ms > 0),\n"
@@ -243,9 +250,10 @@ static const char schema_v1[] =
 "	latency_p99_us	INTEGER CHECK (latency_p99_us >= 0),\n"
 "	PRIMARY KEY (service, backend, at, instance)\n"
 ");\n"
-"CREATE INDEX traffic_stats_at ON traffic_stats(at);\n"
-"\n"
+"CREATE INDEX traffic_stats_at ON traffic_stats(at);\n";
+
 /* Config written by gwctl; recommendations, events, decisions by gwscale. */
+static const char v1_scale[] =
 "CREATE TABLE scale_targets (\n"
 "	id		INTEGER PRIMARY KEY,\n"
 "	name		TEXT NOT NULL UNIQUE CHECK (" NAME_OK("name") "),\n"
@@ -280,7 +288,9 @@ static const char schema_v1[] =
 "	target_value	REAL NOT NULL CHECK (target_value > 0),\n"
 "	PRIMARY KEY (target_id, seq),\n"
 "	CHECK ((source = 'prometheus') = (prometheus_url IS NOT NULL))\n"
-");\n"
+");\n";
+
+static const char v1_scale_state[] =
 "CREATE TABLE scale_recommendations (\n"
 "	target_id	INTEGER NOT NULL REFERENCES scale_targets(id)\n"
 "			    ON DELETE CASCADE,\n"
@@ -311,6 +321,12 @@ static const char schema_v1[] =
 "	reason		TEXT NOT NULL\n"
 ");\n"
 "CREATE INDEX scale_decisions_target ON scale_decisions(target_id, at);\n";
+
+/* Pieces of one migration, each under C's 4095-byte string limit. */
+static const char *const schema_v1[] = {
+	v1_history, v1_services, v1_routes, v1_route_children, v1_health,
+	v1_stats, v1_scale, v1_scale_state, NULL
+};
 
 const struct gw_migration gw_migrations[] = {
 	{ 1, schema_v1 },
@@ -385,9 +401,10 @@ int
 gw_schema_migrate(sqlite3 *db, const struct gw_migration *migs, int nmigs,
     int *from, char *errbuf, size_t errlen)
 {
-	char	 sql[128];
-	int	 version, fresh, i;
-	int	 latest = nmigs > 0 ? migs[nmigs - 1].mg_to : 0;
+	const char *const	*part;
+	char			 sql[128];
+	int			 version, fresh, i;
+	int			 latest = nmigs > 0 ? migs[nmigs - 1].mg_to : 0;
 
 	/* Identify under the write lock, so two inits cannot race. */
 	if (schema_exec(db, "BEGIN IMMEDIATE", errbuf, errlen) == -1)
@@ -411,10 +428,12 @@ gw_schema_migrate(sqlite3 *db, const struct gw_migration *migs, int nmigs,
 	for (i = 0; i < nmigs; i++) {
 		if (migs[i].mg_to <= version)
 			continue;
+		for (part = migs[i].mg_sql; *part != NULL; part++)
+			if (schema_exec(db, *part, errbuf, errlen) == -1)
+				goto fail;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 		    migs[i].mg_to);
-		if (schema_exec(db, migs[i].mg_sql, errbuf, errlen) == -1 ||
-		    schema_exec(db, sql, errbuf, errlen) == -1)
+		if (schema_exec(db, sql, errbuf, errlen) == -1)
 			goto fail;
 	}
 	if (schema_exec(db, "COMMIT", errbuf, errlen) == 0)

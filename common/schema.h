@@ -23,13 +23,13 @@
 #define GW_SCHEMA_VERSION		1
 
 /*
- * One migration: the SQL that takes the schema from version to - 1 to
- * version to.  Exposed (with the list as an argument to gw_schema_migrate)
+ * One migration: the SQL that takes the schema from version mg_to - 1 to
+ * mg_to, as a NULL-terminated list of pieces run in order.  Exposed (with the list as an argument to gw_schema_migrate)
  * so the unit tests can drive the mechanism with migrations of their own.
  */
 struct gw_migration {
 	int		 mg_to;
-	const char	*mg_sql;
+	const char *const *mg_sql;
 };
 
 extern const struct gw_migration gw_migrations[];

@@ -40,7 +40,7 @@ enum out_format {
 
 /* Global state of one gwctl run, set by main(). */
 struct gwctl {
-	const char	*g_db_path;	/* resolved path */
+	const char	*g_db_path;	/* --db, or NULL: see gw_db_path() */
 	enum out_format	 g_output;
 	int		 g_output_set;	/* -o given explicitly */
 	int		 g_quiet;
@@ -116,7 +116,14 @@ void	 changeset_free(struct changeset *cs);
  * with verbose the changed fields under it ("  weight: 1 -> 2").
  */
 void	 changeset_print(FILE *fp, const struct changeset *cs, int verbose);
-/* One-line summary for history: "service/web created, 2 more". */
+/* The history form of one object (conv_*_json), or NULL for NULL. */
+json_t	*change_object_json(enum gw_kind kind, const void *obj);
+/*
+ * Prints the fields that differ between two objects' JSON forms, one
+ * "    key: old -> new" line each; before NULL prints every field of after.
+ */
+void	 json_field_diff(FILE *fp, json_t *before, json_t *after);
+/* One-line summary for history: "service/web created and 2 more". */
 char	*changeset_summary(const struct changeset *cs);
 
 /*
@@ -160,27 +167,33 @@ int	 store_changes_for(sqlite3 *db, int kind, const char *name,
 	    char *errbuf, size_t errlen);
 
 /*
- * commit.c.  The one write path.  edit() gets the current config (a copy
- * it may change freely) and turns it into the desired one; it returns 0,
+ * commit.c.  The one write path.  edit() gets the database (inside the
+ * transaction, for reads) and the current config (a copy it may change freely) and turns it into the desired one; it returns 0,
  * or -1 after reporting why with warnx (nothing is written).  With dry_run
  * the changes are printed and nothing is written.  Returns the exit
- * status for the command.
+ * status for the command, or COMMIT_DIFFERS for a dry run with
+ * co_diff_status that found differences.
  */
-struct commit_opts {
-	int	 co_dry_run;
-	int	 co_print;		/* print the change lines */
-	int	 co_verbose;		/* with the changed fields */
-	int	 co_quiet_noop;		/* say nothing when nothing changes */
-};
-int	 commit_config(int (*edit)(struct gw_config *cf, void *arg),
-	    void *arg, const struct commit_opts *co);
-/*
- * Reports each validation problem of cf with warnx, prefixed by the file
- * position when the object came from a file (see struct conv_src).
- */
+#define COMMIT_DIFFERS	3
 struct conv_src;
+struct commit_opts {
+	int			 co_dry_run;
+	int			 co_print;	/* print the change lines */
+	int			 co_verbose;	/* with the changed fields */
+	int			 co_diff_status; /* exit 1 on differences */
+	/* Where objects came from, for file:line in messages (or NULL). */
+	const struct gw_config	*co_filecf;
+	const struct conv_src	*co_src;
+};
+int	 commit_config(int (*edit)(sqlite3 *db, struct gw_config *cf,
+	    void *arg), void *arg, const struct commit_opts *co);
+/*
+ * Validates cf and reports each problem with warnx, prefixed by the file
+ * position when the object is also in filecf, read from a file described
+ * by src (both may be NULL).  Returns the number of problems.
+ */
 int	 report_invalid(const struct gw_config *cf,
-	    const struct conv_src *src);
+	    const struct gw_config *filecf, const struct conv_src *src);
 
 /*
  * conv.c: the model as JSON trees, the shape of export and apply files.
@@ -248,6 +261,9 @@ int	 yamlio_line(const struct yaml_lines *lines, const json_t *node);
  * back as anything but that string are quoted.  0 or -1.
  */
 int	 yamlio_emit(FILE *fp, json_t *j);
+
+/* ISO 8601 UTC time of ms since the epoch: "2026-11-26T06:39:24Z". */
+void	 fmt_time(int64_t ms, char *buf, size_t len);
 
 /* Prints j as -o json (indent 2, key order kept) or yaml. */
 void	 print_json_or_yaml(json_t *j);

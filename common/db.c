@@ -1,0 +1,158 @@
+/*
+ * db: opening the shared gw database; see db.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "schema.h"
+
+const char *
+gw_db_path(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL)
+		return opt;
+	if ((env = getenv(GW_DB_ENV)) != NULL && *env != '\0')
+		return env;
+	return GW_DB_DEFAULT_PATH;
+}
+
+static int
+db_pragma_text(sqlite3 *db, const char *sql, char *out, size_t len)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(out, len, "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+sqlite3 *
+gw_db_open(const char *path, int flags, char *errbuf, size_t errlen)
+{
+	sqlite3		*db = NULL;
+	struct stat	 sb;
+	char		 mode[32];
+	int		 oflags;
+
+	if (!(flags & GW_DB_CREATE) && stat(path, &sb) == -1) {
+		if (errno == ENOENT)
+			snprintf(errbuf, errlen, "no such database; "
+			    "run 'gwctl init' to create it");
+		else
+			snprintf(errbuf, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	if (flags & GW_DB_READONLY)
+		oflags = SQLITE_OPEN_READONLY;
+	else
+		oflags = SQLITE_OPEN_READWRITE |
+		    (flags & GW_DB_CREATE ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &db, oflags | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
+		snprintf(errbuf, errlen, "%s",
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, GW_DB_BUSY_TIMEOUT_MS);
+	/*
+	 * Reading the schema is the first access: a file that is not a
+	 * database at all fails here ("file is not a database").
+	 */
+	if (gw_db_exec(db, "PRAGMA foreign_keys = ON", errbuf, errlen) == -1 ||
+	    db_pragma_text(db, "PRAGMA journal_mode", mode, sizeof(mode)) ==
+	    -1) {
+		snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (!(flags & GW_DB_CREATE) &&
+	    gw_schema_check(db, errbuf, errlen) == -1)
+		goto fail;
+	/*
+	 * WAL lets the daemons read while gwctl writes.  Switching needs the
+	 * write lock, so only do it when the file is not in WAL yet, and not
+	 * for a read-only open (or a read-only file: keep its mode).
+	 */
+	if (!(flags & GW_DB_READONLY) && strcmp(mode, "wal") != 0 &&
+	    !sqlite3_db_readonly(db, "main")) {
+		if (db_pragma_text(db, "PRAGMA journal_mode = WAL", mode,
+		    sizeof(mode)) == -1) {
+			snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+			goto fail;
+		}
+	}
+	/* In WAL mode NORMAL is durable against crashes of gw, not of power. */
+	if (gw_db_exec(db, "PRAGMA synchronous = NORMAL", errbuf, errlen) == -1)
+		goto fail;
+	return db;
+fail:
+	sqlite3_close(db);
+	return NULL;
+}
+
+void
+gw_db_close(sqlite3 *db)
+{
+	sqlite3_close(db);
+}
+
+int
+gw_db_exec(sqlite3 *db, const char *sql, char *errbuf, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(errbuf, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+int
+gw_db_begin(sqlite3 *db, char *errbuf, size_t errlen)
+{
+	return gw_db_exec(db, "BEGIN IMMEDIATE", errbuf, errlen);
+}
+
+int
+gw_db_commit(sqlite3 *db, char *errbuf, size_t errlen)
+{
+	return gw_db_exec(db, "COMMIT", errbuf, errlen);
+}
+
+void
+gw_db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int64_t
+gw_db_data_version(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int64_t		 v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}

@@ -1,0 +1,720 @@
+/*
+ * store: all of gwctl's SQL.  Loads the config model from the database and
+ * writes a change set with its history; see gw-schema(5) for the tables.
+ * The service columns come from gw_service_fields, so a new service
+ * setting needs no change here.
+ */
+#include <err.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "config.h"
+#include "db.h"
+#include "duration.h"
+#include "gwctl.h"
+#include "str.h"
+
+#define ERR(db)	snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db))
+
+sqlite3 *
+store_open(int flags)
+{
+	const char	*path = gw_db_path(gwctl.g_db_path);
+	char		 errbuf[512];
+	sqlite3		*db;
+
+	if ((db = gw_db_open(path, flags, errbuf, sizeof(errbuf))) == NULL)
+		errx(1, "%s: %s", path, errbuf);
+	return db;
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static char *
+col_strdup(sqlite3_stmt *st, int i)
+{
+	return gw_strdup_null(col_text(st, i));
+}
+
+/* Reads an enum column; an unknown word (a hand edit) becomes -1. */
+static int
+col_enum(sqlite3_stmt *st, int i, const char *const *names)
+{
+	const char	*errstr;
+	int		 v;
+
+	if (col_text(st, i) == NULL ||
+	    gw_enum_parse(names, col_text(st, i), &v, &errstr) == -1)
+		return -1;
+	return v;
+}
+
+static int
+load_services(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
+{
+	const struct gw_field	*f;
+	struct gw_service	*sv;
+	struct gw_buf		 sql = { 0 };
+	sqlite3_stmt		*st;
+	size_t			 i;
+	int			 rc;
+
+	gw_buf_puts(&sql, "SELECT name");
+	for (i = 0; i < gw_service_nfields; i++)
+		gw_buf_printf(&sql, ", %s", gw_service_fields[i].f_column);
+	gw_buf_puts(&sql, " FROM services ORDER BY name");
+	rc = sqlite3_prepare_v2(db, gw_buf_str(&sql), -1, &st, NULL);
+	gw_buf_free(&sql);
+	if (rc != SQLITE_OK) {
+		ERR(db);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sv = gw_config_new_service(cf);
+		gw_service_init(sv, col_text(st, 0));
+		for (i = 0; i < gw_service_nfields; i++) {
+			f = &gw_service_fields[i];
+			switch (f->f_type) {
+			case GW_FT_INT:
+			case GW_FT_DURATION:
+			case GW_FT_PERCENT:
+				*gw_field_i64(f, sv) =
+				    sqlite3_column_int64(st, (int)i + 1);
+				break;
+			case GW_FT_ENUM:
+				*gw_field_enum(f, sv) =
+				    col_enum(st, (int)i + 1, f->f_enum);
+				break;
+			case GW_FT_STR:
+				free(*gw_field_str(f, sv));
+				*gw_field_str(f, sv) =
+				    col_strdup(st, (int)i + 1);
+				break;
+			}
+		}
+	}
+	if (rc != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+load_backends(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
+{
+	struct gw_backend	*be;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT s.name, b.host, b.port, b.weight, "
+	    "b.admin_state FROM backends b JOIN services s "
+	    "ON s.id = b.service_id ORDER BY s.name, b.host, b.port", -1, &st,
+	    NULL) != SQLITE_OK) {
+		ERR(db);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		be = gw_config_new_backend(cf);
+		gw_backend_init(be, col_text(st, 0), col_text(st, 1),
+		    sqlite3_column_int(st, 2));
+		be->be_weight = sqlite3_column_int(st, 3);
+		be->be_state = col_enum(st, 4, gw_admin_names);
+	}
+	if (rc != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Route ids, parallel to cf_routes while loading. */
+struct route_ids {
+	int64_t	*ri_v;
+	size_t	 ri_n;
+};
+
+static long
+route_index(const struct route_ids *ri, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < ri->ri_n; i++)
+		if (ri->ri_v[i] == id)
+			return (long)i;
+	return -1;
+}
+
+static int
+load_route_children(sqlite3 *db, struct gw_config *cf,
+    const struct route_ids *ri, char *errbuf, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	long		 i;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT route_id, name, value "
+	    "FROM route_headers ORDER BY route_id, name", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		ERR(db);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((i = route_index(ri, sqlite3_column_int64(st, 0))) >= 0)
+			gw_route_add_match(&cf->cf_routes[i], col_text(st, 1),
+			    col_text(st, 2));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ERR(db);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT route_id, phase, op, name, value "
+	    "FROM route_header_edits ORDER BY route_id, seq", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		ERR(db);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((i = route_index(ri, sqlite3_column_int64(st, 0))) >= 0)
+			gw_route_add_edit(&cf->cf_routes[i],
+			    col_enum(st, 1, gw_phase_names),
+			    col_enum(st, 2, gw_edit_op_names),
+			    col_text(st, 3), col_text(st, 4));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ERR(db);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_routes(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
+{
+	struct route_ids	 ri = { NULL, 0 };
+	struct gw_route		*rt;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT r.id, r.name, s.name, r.priority, "
+	    "r.host, r.path_type, r.path, r.methods, r.rewrite, r.timeout_ms "
+	    "FROM routes r JOIN services s ON s.id = r.service_id "
+	    "ORDER BY r.name", -1, &st, NULL) != SQLITE_OK) {
+		ERR(db);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rt = gw_config_new_route(cf);
+		gw_route_init(rt, col_text(st, 1), col_text(st, 2));
+		rt->rt_priority = sqlite3_column_int64(st, 3);
+		rt->rt_host = col_strdup(st, 4);
+		rt->rt_path_type = col_enum(st, 5, gw_path_type_names);
+		free(rt->rt_path);
+		rt->rt_path = col_strdup(st, 6);
+		rt->rt_methods = col_strdup(st, 7);
+		rt->rt_rewrite = col_strdup(st, 8);
+		rt->rt_timeout_ms = sqlite3_column_int64(st, 9);
+		ri.ri_v = gw_reallocarray(ri.ri_v, ri.ri_n + 1,
+		    sizeof(*ri.ri_v));
+		ri.ri_v[ri.ri_n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		rc = load_route_children(db, cf, &ri, errbuf, errlen) == 0 ?
+		    SQLITE_DONE : SQLITE_ERROR;
+	free(ri.ri_v);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_load(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
+{
+	gw_config_init(cf);
+	if (load_services(db, cf, errbuf, errlen) == -1 ||
+	    load_backends(db, cf, errbuf, errlen) == -1 ||
+	    load_routes(db, cf, errbuf, errlen) == -1) {
+		gw_config_free(cf);
+		return -1;
+	}
+	gw_config_sort(cf);
+	return 0;
+}
+
+int64_t
+store_generation(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int64_t		 gen = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT max(generation) FROM generations",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		gen = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return gen;
+}
+
+/* Prepares sql or fills errbuf; the statement is the caller's. */
+static sqlite3_stmt *
+prep(sqlite3 *db, const char *sql, char *errbuf, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		ERR(db);
+		return NULL;
+	}
+	return st;
+}
+
+/* Steps a statement that returns no row, then finalizes it. */
+static int
+run(sqlite3 *db, sqlite3_stmt *st, char *errbuf, size_t errlen)
+{
+	int rc;
+
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static int
+write_service(sqlite3 *db, const struct change *ch, char *errbuf,
+    size_t errlen)
+{
+	const struct gw_service	*sv;
+	const struct gw_field	*f;
+	struct gw_service	*m;
+	struct gw_buf		 sql = { 0 };
+	sqlite3_stmt		*st;
+	size_t			 i;
+
+	if (ch->ch_op == CHANGE_DELETE) {
+		sv = ch->ch_before;
+		if ((st = prep(db, "DELETE FROM services WHERE name = ?",
+		    errbuf, errlen)) == NULL)
+			return -1;
+		bind_text(st, 1, sv->sv_name);
+		return run(db, st, errbuf, errlen);
+	}
+	sv = ch->ch_after;
+	if (ch->ch_op == CHANGE_CREATE) {
+		gw_buf_puts(&sql, "INSERT INTO services (");
+		for (i = 0; i < gw_service_nfields; i++)
+			gw_buf_printf(&sql, "%s, ",
+			    gw_service_fields[i].f_column);
+		gw_buf_puts(&sql, "name) VALUES (");
+		for (i = 0; i < gw_service_nfields; i++)
+			gw_buf_puts(&sql, "?, ");
+		gw_buf_puts(&sql, "?)");
+	} else {
+		gw_buf_puts(&sql, "UPDATE services SET ");
+		for (i = 0; i < gw_service_nfields; i++)
+			gw_buf_printf(&sql, "%s%s = ?", i ? ", " : "",
+			    gw_service_fields[i].f_column);
+		gw_buf_puts(&sql, " WHERE name = ?");
+	}
+	st = prep(db, gw_buf_str(&sql), errbuf, errlen);
+	gw_buf_free(&sql);
+	if (st == NULL)
+		return -1;
+	/* The accessors want a mutable object; nothing is changed. */
+	m = (struct gw_service *)(uintptr_t)sv;
+	for (i = 0; i < gw_service_nfields; i++) {
+		f = &gw_service_fields[i];
+		switch (f->f_type) {
+		case GW_FT_INT:
+		case GW_FT_DURATION:
+		case GW_FT_PERCENT:
+			sqlite3_bind_int64(st, (int)i + 1, *gw_field_i64(f, m));
+			break;
+		case GW_FT_ENUM:
+			bind_text(st, (int)i + 1,
+			    f->f_enum[*gw_field_enum(f, m)]);
+			break;
+		case GW_FT_STR:
+			bind_text(st, (int)i + 1, *gw_field_str(f, m));
+			break;
+		}
+	}
+	bind_text(st, (int)gw_service_nfields + 1, sv->sv_name);
+	return run(db, st, errbuf, errlen);
+}
+
+#define SERVICE_ID	"(SELECT id FROM services WHERE name = ?)"
+
+static int
+write_backend(sqlite3 *db, const struct change *ch, char *errbuf,
+    size_t errlen)
+{
+	const struct gw_backend	*be;
+	sqlite3_stmt		*st;
+
+	switch (ch->ch_op) {
+	case CHANGE_DELETE:
+		be = ch->ch_before;
+		st = prep(db, "DELETE FROM backends WHERE service_id = "
+		    SERVICE_ID " AND host = ?2 AND port = ?3", errbuf, errlen);
+		break;
+	case CHANGE_CREATE:
+		be = ch->ch_after;
+		st = prep(db, "INSERT INTO backends (service_id, host, port, "
+		    "weight, admin_state) VALUES (" SERVICE_ID ", ?2, ?3, ?4, "
+		    "?5)", errbuf, errlen);
+		break;
+	default:
+		be = ch->ch_after;
+		st = prep(db, "UPDATE backends SET weight = ?4, "
+		    "admin_state = ?5 WHERE service_id = " SERVICE_ID
+		    " AND host = ?2 AND port = ?3", errbuf, errlen);
+		break;
+	}
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, be->be_service);
+	bind_text(st, 2, be->be_host);
+	sqlite3_bind_int(st, 3, be->be_port);
+	if (ch->ch_op != CHANGE_DELETE) {
+		sqlite3_bind_int(st, 4, be->be_weight);
+		bind_text(st, 5, gw_admin_names[be->be_state]);
+	}
+	return run(db, st, errbuf, errlen);
+}
+
+static int
+write_route_children(sqlite3 *db, const struct gw_route *rt, char *errbuf,
+    size_t errlen)
+{
+	const struct gw_hdr_edit	*he;
+	sqlite3_stmt			*st;
+	size_t				 i;
+
+	if ((st = prep(db, "DELETE FROM route_headers WHERE route_id = "
+	    "(SELECT id FROM routes WHERE name = ?)", errbuf, errlen)) ==
+	    NULL)
+		return -1;
+	bind_text(st, 1, rt->rt_name);
+	if (run(db, st, errbuf, errlen) == -1)
+		return -1;
+	if ((st = prep(db, "DELETE FROM route_header_edits WHERE route_id = "
+	    "(SELECT id FROM routes WHERE name = ?)", errbuf, errlen)) ==
+	    NULL)
+		return -1;
+	bind_text(st, 1, rt->rt_name);
+	if (run(db, st, errbuf, errlen) == -1)
+		return -1;
+	for (i = 0; i < rt->rt_nheaders; i++) {
+		if ((st = prep(db, "INSERT INTO route_headers (route_id, "
+		    "name, value) VALUES ((SELECT id FROM routes WHERE "
+		    "name = ?), ?, ?)", errbuf, errlen)) == NULL)
+			return -1;
+		bind_text(st, 1, rt->rt_name);
+		bind_text(st, 2, rt->rt_headers[i].hm_name);
+		bind_text(st, 3, rt->rt_headers[i].hm_value);
+		if (run(db, st, errbuf, errlen) == -1)
+			return -1;
+	}
+	for (i = 0; i < rt->rt_nedits; i++) {
+		he = &rt->rt_edits[i];
+		if ((st = prep(db, "INSERT INTO route_header_edits (route_id, "
+		    "seq, phase, op, name, value) VALUES ((SELECT id FROM "
+		    "routes WHERE name = ?), ?, ?, ?, ?, ?)", errbuf,
+		    errlen)) == NULL)
+			return -1;
+		bind_text(st, 1, rt->rt_name);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		bind_text(st, 3, gw_phase_names[he->he_phase]);
+		bind_text(st, 4, gw_edit_op_names[he->he_op]);
+		bind_text(st, 5, he->he_name);
+		bind_text(st, 6, he->he_value);
+		if (run(db, st, errbuf, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+write_route(sqlite3 *db, const struct change *ch, char *errbuf,
+    size_t errlen)
+{
+	const struct gw_route	*rt;
+	sqlite3_stmt		*st;
+
+	if (ch->ch_op == CHANGE_DELETE) {
+		rt = ch->ch_before;
+		if ((st = prep(db, "DELETE FROM routes WHERE name = ?",
+		    errbuf, errlen)) == NULL)
+			return -1;
+		bind_text(st, 1, rt->rt_name);
+		return run(db, st, errbuf, errlen);
+	}
+	rt = ch->ch_after;
+	if (ch->ch_op == CHANGE_CREATE)
+		st = prep(db, "INSERT INTO routes (name, service_id, "
+		    "priority, host, path_type, path, methods, rewrite, "
+		    "timeout_ms) VALUES (?1, (SELECT id FROM services WHERE "
+		    "name = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9)", errbuf, errlen);
+	else
+		st = prep(db, "UPDATE routes SET service_id = (SELECT id "
+		    "FROM services WHERE name = ?2), priority = ?3, "
+		    "host = ?4, path_type = ?5, path = ?6, methods = ?7, "
+		    "rewrite = ?8, timeout_ms = ?9 WHERE name = ?1", errbuf,
+		    errlen);
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, rt->rt_name);
+	bind_text(st, 2, rt->rt_service);
+	sqlite3_bind_int64(st, 3, rt->rt_priority);
+	bind_text(st, 4, rt->rt_host);
+	bind_text(st, 5, gw_path_type_names[rt->rt_path_type]);
+	bind_text(st, 6, rt->rt_path);
+	bind_text(st, 7, rt->rt_methods);
+	bind_text(st, 8, rt->rt_rewrite);
+	if (rt->rt_timeout_ms > 0)
+		sqlite3_bind_int64(st, 9, rt->rt_timeout_ms);
+	else
+		sqlite3_bind_null(st, 9);
+	if (run(db, st, errbuf, errlen) == -1)
+		return -1;
+	return write_route_children(db, rt, errbuf, errlen);
+}
+
+/* The JSON text of an object as history keeps it, or NULL. */
+static char *
+change_json(enum gw_kind kind, const void *obj)
+{
+	json_t	*j;
+	char	*s;
+
+	if ((j = change_object_json(kind, obj)) == NULL)
+		return NULL;
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (s == NULL)
+		errx(1, "out of memory");
+	return s;
+}
+
+static int
+write_history(sqlite3 *db, const struct changeset *cs, int64_t gen,
+    const char *summary, char *errbuf, size_t errlen)
+{
+	const struct change	*ch;
+	sqlite3_stmt		*st;
+	char			*before, *after;
+	size_t			 i;
+	int			 rc;
+
+	if ((st = prep(db, "INSERT INTO generations (generation, created_at, "
+	    "user, command, summary) VALUES (?, ?, ?, ?, ?)", errbuf,
+	    errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, gen);
+	sqlite3_bind_int64(st, 2, gw_now_ms());
+	bind_text(st, 3, gwctl.g_user);
+	bind_text(st, 4, gwctl.g_command);
+	bind_text(st, 5, summary);
+	if (run(db, st, errbuf, errlen) == -1)
+		return -1;
+	for (i = 0; i < cs->cs_n; i++) {
+		ch = &cs->cs_v[i];
+		if ((st = prep(db, "INSERT INTO changes (generation, kind, "
+		    "name, op, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)",
+		    errbuf, errlen)) == NULL)
+			return -1;
+		before = change_json(ch->ch_kind, ch->ch_before);
+		after = change_json(ch->ch_kind, ch->ch_after);
+		sqlite3_bind_int64(st, 1, gen);
+		bind_text(st, 2, gw_kind_names[ch->ch_kind]);
+		bind_text(st, 3, ch->ch_name);
+		bind_text(st, 4, change_op_names[ch->ch_op]);
+		bind_text(st, 5, before);
+		bind_text(st, 6, after);
+		rc = run(db, st, errbuf, errlen);
+		free(before);
+		free(after);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int64_t
+store_write(sqlite3 *db, const struct changeset *cs, const char *summary,
+    char *errbuf, size_t errlen)
+{
+	const struct change	*ch;
+	int64_t			 gen;
+	size_t			 i;
+	int			 rc;
+
+	if ((gen = store_generation(db)) < 0) {
+		ERR(db);
+		return -1;
+	}
+	gen++;
+	for (i = 0; i < cs->cs_n; i++) {
+		ch = &cs->cs_v[i];
+		switch (ch->ch_kind) {
+		case GW_KIND_SERVICE:
+			rc = write_service(db, ch, errbuf, errlen);
+			break;
+		case GW_KIND_BACKEND:
+			rc = write_backend(db, ch, errbuf, errlen);
+			break;
+		default:
+			rc = write_route(db, ch, errbuf, errlen);
+			break;
+		}
+		if (rc == -1)
+			return -1;
+	}
+	if (write_history(db, cs, gen, summary, errbuf, errlen) == -1)
+		return -1;
+	return gen;
+}
+
+int
+store_history(sqlite3 *db, int64_t limit, struct hist_gen **out, size_t *n,
+    char *errbuf, size_t errlen)
+{
+	struct hist_gen	*hg;
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = prep(db, "SELECT generation, created_at, user, command, "
+	    "summary FROM generations ORDER BY generation DESC LIMIT ?",
+	    errbuf, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = gw_reallocarray(*out, *n + 1, sizeof(**out));
+		hg = &(*out)[(*n)++];
+		hg->hg_generation = sqlite3_column_int64(st, 0);
+		hg->hg_created_at = sqlite3_column_int64(st, 1);
+		hg->hg_user = col_strdup(st, 2);
+		hg->hg_command = col_strdup(st, 3);
+		hg->hg_summary = col_strdup(st, 4);
+	}
+	if (rc != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+hist_gen_free(struct hist_gen *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].hg_user);
+		free(v[i].hg_command);
+		free(v[i].hg_summary);
+	}
+	free(v);
+}
+
+static int
+changes_query(sqlite3 *db, sqlite3_stmt *st, struct hist_change **out,
+    size_t *n, char *errbuf, size_t errlen)
+{
+	struct hist_change	*hc;
+	int			 rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = gw_reallocarray(*out, *n + 1, sizeof(**out));
+		hc = &(*out)[(*n)++];
+		hc->hc_generation = sqlite3_column_int64(st, 0);
+		hc->hc_kind = col_enum(st, 1, gw_kind_names);
+		hc->hc_op = col_enum(st, 2, change_op_names);
+		hc->hc_name = col_strdup(st, 3);
+		hc->hc_before = col_strdup(st, 4);
+		hc->hc_after = col_strdup(st, 5);
+	}
+	if (rc != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+#define CHANGE_COLS "SELECT generation, kind, op, name, before_json, " \
+	"after_json FROM changes "
+
+int
+store_changes_after(sqlite3 *db, int64_t gen, struct hist_change **out,
+    size_t *n, char *errbuf, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if ((st = prep(db, CHANGE_COLS "WHERE generation > ? ORDER BY id DESC",
+	    errbuf, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, gen);
+	return changes_query(db, st, out, n, errbuf, errlen);
+}
+
+int
+store_changes_of(sqlite3 *db, int64_t gen, struct hist_change **out,
+    size_t *n, char *errbuf, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if ((st = prep(db, CHANGE_COLS "WHERE generation = ? ORDER BY id",
+	    errbuf, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, gen);
+	return changes_query(db, st, out, n, errbuf, errlen);
+}
+
+int
+store_changes_for(sqlite3 *db, int kind, const char *name, int64_t limit,
+    struct hist_change **out, size_t *n, char *errbuf, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if ((st = prep(db, CHANGE_COLS "WHERE kind = ? AND name = ? "
+	    "ORDER BY id DESC LIMIT ?", errbuf, errlen)) == NULL)
+		return -1;
+	bind_text(st, 1, gw_kind_names[kind]);
+	bind_text(st, 2, name);
+	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
+	return changes_query(db, st, out, n, errbuf, errlen);
+}
+
+void
+hist_change_free(struct hist_change *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].hc_name);
+		free(v[i].hc_before);
+		free(v[i].hc_after);
+	}
+	free(v);
+}

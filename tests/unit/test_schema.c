@@ -1,0 +1,307 @@
+/*
+ * Unit tests of common/schema.c and common/db.c: creating the schema,
+ * migrating from an older version (with migrations of the test's own),
+ * refusing newer versions and foreign files, rolling back a failed
+ * migration, and the CHECK constraints that stop bad hand edits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "schema.h"
+#include "t.h"
+
+static char dir[] = "/tmp/gw-test-schema-XXXXXX";
+
+static char *
+tpath(const char *name)
+{
+	static char buf[4][256];
+	static int n;
+
+	n = (n + 1) % 4;
+	snprintf(buf[n], sizeof(buf[n]), "%s/%s", dir, name);
+	return buf[n];
+}
+
+static int
+q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	int		 v = -12345;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return v;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+exec_ok(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static sqlite3 *
+fresh(const char *name)
+{
+	char	 errbuf[256];
+	sqlite3	*db;
+	int	 from = -1;
+
+	db = gw_db_open(tpath(name), GW_DB_CREATE, errbuf, sizeof(errbuf));
+	if (db == NULL ||
+	    gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
+	    errbuf, sizeof(errbuf)) == -1) {
+		printf("# fresh %s: %s\n", name, errbuf);
+		return db;
+	}
+	return db;
+}
+
+static void
+test_create(void)
+{
+	char	 errbuf[256];
+	sqlite3	*db;
+	int	 from = -1;
+
+	db = gw_db_open(tpath("a.db"), GW_DB_CREATE, errbuf, sizeof(errbuf));
+	T_OK(db != NULL, "create opens a new file");
+	T_INTEQ(gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
+	    errbuf, sizeof(errbuf)), 0, "migrate a fresh db");
+	T_INTEQ(from, 0, "fresh db was version 0");
+	T_INTEQ(gw_schema_version(db), GW_SCHEMA_VERSION, "now version 1");
+	T_INTEQ(q_int(db, "PRAGMA application_id"), GW_SCHEMA_APPLICATION_ID,
+	    "application_id set");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM generations"), 1,
+	    "generation 0 recorded");
+	T_INTEQ(gw_schema_check(db, errbuf, sizeof(errbuf)), 0,
+	    "check accepts it");
+	T_INTEQ(gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
+	    errbuf, sizeof(errbuf)), 0, "migrate again is a no-op");
+	T_INTEQ(from, GW_SCHEMA_VERSION, "second migrate found version 1");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM generations"), 1,
+	    "no duplicate rows after the second migrate");
+	gw_db_close(db);
+
+	db = gw_db_open(tpath("a.db"), 0, errbuf, sizeof(errbuf));
+	T_OK(db != NULL, "reopen without create checks and succeeds");
+	T_OK(db != NULL && q_int(db, "PRAGMA foreign_keys") == 1,
+	    "foreign keys on");
+	T_OK(db != NULL && q_int(db, "PRAGMA busy_timeout") ==
+	    GW_DB_BUSY_TIMEOUT_MS, "busy timeout set");
+	gw_db_close(db);
+}
+
+static void
+test_refusals(void)
+{
+	char	 errbuf[256];
+	sqlite3	*db;
+	FILE	*fp;
+	int	 from;
+
+	db = gw_db_open(tpath("missing.db"), 0, errbuf, sizeof(errbuf));
+	T_OK(db == NULL && strstr(errbuf, "no such database") != NULL &&
+	    strstr(errbuf, "gwctl init") != NULL,
+	    "missing file: says run gwctl init (%s)", errbuf);
+	T_OK(access(tpath("missing.db"), F_OK) == -1,
+	    "missing file is not created");
+
+	fp = fopen(tpath("text.db"), "w");
+	fputs("this is not a database, just some text long enough to "
+	    "fill a header of one hundred bytes for sqlite to look at it "
+	    "and refuse it.\n", fp);
+	fclose(fp);
+	db = gw_db_open(tpath("text.db"), 0, errbuf, sizeof(errbuf));
+	T_OK(db == NULL && strstr(errbuf, "not a database") != NULL,
+	    "text file refused (%s)", errbuf);
+
+	/* An SQLite database of someone else. */
+	sqlite3_open(tpath("other.db"), &db);
+	exec_ok(db, "CREATE TABLE users (id INTEGER)");
+	sqlite3_close(db);
+	db = gw_db_open(tpath("other.db"), 0, errbuf, sizeof(errbuf));
+	T_OK(db == NULL && strstr(errbuf, "not a gw database") != NULL,
+	    "foreign sqlite db refused by open (%s)", errbuf);
+	db = gw_db_open(tpath("other.db"), GW_DB_CREATE, errbuf,
+	    sizeof(errbuf));
+	T_INTEQ(gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
+	    errbuf, sizeof(errbuf)), -1, "foreign db not migrated");
+	T_OK(strstr(errbuf, "not a gw database") != NULL,
+	    "migrate says not a gw database");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM sqlite_schema"), 1,
+	    "foreign db left as it was");
+	gw_db_close(db);
+
+	/* A gw database from a newer gw. */
+	db = fresh("newer.db");
+	exec_ok(db, "PRAGMA user_version = 99");
+	gw_db_close(db);
+	db = gw_db_open(tpath("newer.db"), 0, errbuf, sizeof(errbuf));
+	T_OK(db == NULL && strstr(errbuf, "version 99 is newer") != NULL &&
+	    strstr(errbuf, "upgrade gw") != NULL,
+	    "newer version refused by open (%s)", errbuf);
+	db = gw_db_open(tpath("newer.db"), GW_DB_CREATE, errbuf,
+	    sizeof(errbuf));
+	T_INTEQ(gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
+	    errbuf, sizeof(errbuf)), -1, "newer version not migrated");
+	T_INTEQ(gw_schema_version(db), 99, "newer db keeps its version");
+	gw_db_close(db);
+
+	/* An older one: only gwctl init may migrate it. */
+	db = gw_db_open(tpath("older.db"), GW_DB_CREATE, errbuf,
+	    sizeof(errbuf));
+	snprintf(errbuf, sizeof(errbuf), "PRAGMA application_id = %d",
+	    GW_SCHEMA_APPLICATION_ID);
+	exec_ok(db, errbuf);
+	gw_db_close(db);
+	db = gw_db_open(tpath("older.db"), 0, errbuf, sizeof(errbuf));
+	T_OK(db == NULL && strstr(errbuf, "version 0 is older") != NULL &&
+	    strstr(errbuf, "gwctl init") != NULL,
+	    "older version refused with what to run (%s)", errbuf);
+}
+
+/* Migrations of the test's own, to drive the runner from v1 to v3. */
+static const char *const m1[] = { "CREATE TABLE t (a INTEGER);", NULL };
+static const char *const m2[] = {
+	"ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x';",
+	"UPDATE t SET b = 'migrated';", NULL
+};
+static const char *const m3_bad[] = {
+	"CREATE TABLE u (c);", "THIS IS NOT SQL;", NULL
+};
+
+static void
+test_migrations(void)
+{
+	const struct gw_migration v1[] = { { 1, m1 } };
+	const struct gw_migration v2[] = { { 1, m1 }, { 2, m2 } };
+	const struct gw_migration v3[] = { { 1, m1 }, { 2, m2 }, { 3, m3_bad } };
+	char	 errbuf[256];
+	sqlite3	*db;
+	int	 from = -1;
+
+	db = gw_db_open(tpath("m.db"), GW_DB_CREATE, errbuf, sizeof(errbuf));
+	T_INTEQ(gw_schema_migrate(db, v1, 1, &from, errbuf, sizeof(errbuf)),
+	    0, "test schema v1 created");
+	exec_ok(db, "INSERT INTO t (a) VALUES (7)");
+	T_INTEQ(gw_schema_migrate(db, v2, 2, &from, errbuf, sizeof(errbuf)),
+	    0, "v1 -> v2 migration runs");
+	T_INTEQ(from, 1, "migration started at version 1");
+	T_INTEQ(gw_schema_version(db), 2, "now at version 2");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM t WHERE a = 7 AND "
+	    "b = 'migrated'"), 1, "data kept and transformed");
+	T_INTEQ(gw_schema_migrate(db, v3, 3, &from, errbuf, sizeof(errbuf)),
+	    -1, "a failing migration fails");
+	T_OK(strstr(errbuf, "syntax error") != NULL, "with SQLite's reason "
+	    "(%s)", errbuf);
+	T_INTEQ(gw_schema_version(db), 2, "version unchanged after failure");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE "
+	    "name = 'u'"), 0, "partial work of the failed step rolled back");
+	gw_db_close(db);
+}
+
+static void
+test_checks(void)
+{
+	sqlite3	*db = fresh("c.db");
+
+	T_OK(exec_ok(db, "INSERT INTO services (name) VALUES ('web')"),
+	    "a service with defaults is accepted");
+	T_OK(exec_ok(db, "INSERT INTO backends (service_id, host, port) "
+	    "VALUES (1, '10.0.0.1', 80)"), "a backend is accepted");
+	T_INTEQ(q_int(db, "SELECT weight FROM backends"), 1,
+	    "weight defaults to 1");
+	T_OK(!exec_ok(db, "INSERT INTO services (name) VALUES ('Web')"),
+	    "upper-case name rejected");
+	T_OK(!exec_ok(db, "INSERT INTO services (name) VALUES ('-x')"),
+	    "name starting with a hyphen rejected");
+	T_OK(!exec_ok(db, "INSERT INTO services (name, lb_policy) VALUES "
+	    "('a', 'fastest')"), "unknown lb policy rejected");
+	T_OK(!exec_ok(db, "INSERT INTO services (name, hc_timeout_ms, "
+	    "hc_interval_ms) VALUES ('a', 5000, 5000)"),
+	    "check timeout not shorter than interval rejected");
+	T_OK(!exec_ok(db, "UPDATE backends SET weight = 0"), "weight 0");
+	T_OK(!exec_ok(db, "UPDATE backends SET weight = 257"), "weight 257");
+	T_OK(!exec_ok(db, "UPDATE backends SET port = 70000"), "port 70000");
+	T_OK(!exec_ok(db, "UPDATE backends SET port = 0"), "port 0");
+	T_OK(!exec_ok(db, "UPDATE backends SET admin_state = 'off'"),
+	    "unknown admin state");
+	T_OK(!exec_ok(db, "INSERT INTO backends (service_id, host, port) "
+	    "VALUES (1, '10.0.0.1', 80)"), "duplicate backend rejected");
+	T_OK(!exec_ok(db, "INSERT INTO backends (service_id, host, port) "
+	    "VALUES (9, '10.0.0.2', 80)"), "backend of no service rejected");
+	T_OK(exec_ok(db, "INSERT INTO routes (name, service_id, host, path) "
+	    "VALUES ('r', 1, '*.example.com', '/api')"), "a route");
+	T_OK(!exec_ok(db, "INSERT INTO routes (name, service_id, host) "
+	    "VALUES ('r2', 1, '*')"), "host '*' alone rejected");
+	T_OK(!exec_ok(db, "INSERT INTO routes (name, service_id, path) "
+	    "VALUES ('r3', 1, 'api')"), "relative path rejected");
+	T_OK(!exec_ok(db, "INSERT INTO routes (name, service_id, path_type, "
+	    "path, rewrite) VALUES ('r4', 1, 'regex', '^/a', '/b')"),
+	    "rewrite with regex rejected");
+	T_OK(!exec_ok(db, "INSERT INTO route_headers VALUES (1, 'X-A', 'b')"),
+	    "upper-case header match name rejected");
+	T_OK(!exec_ok(db, "INSERT INTO route_headers VALUES (1, 'x-a', "
+	    "'b' || char(10) || 'c')"), "newline in header value rejected");
+	T_OK(exec_ok(db, "INSERT INTO route_headers VALUES (1, 'x-a', 'b')"),
+	    "a header match");
+	T_OK(!exec_ok(db, "INSERT INTO route_header_edits VALUES (1, 0, "
+	    "'request', 'remove', 'x-b', 'v')"),
+	    "remove edit with a value rejected");
+	T_OK(!exec_ok(db, "DELETE FROM services WHERE name = 'web'"),
+	    "service in use by a route cannot be deleted");
+	T_OK(exec_ok(db, "DELETE FROM routes; DELETE FROM services"),
+	    "after the route, it can");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM backends"), 0,
+	    "its backends went with it");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM route_headers"), 0,
+	    "route children went with the route");
+	gw_db_close(db);
+}
+
+static void
+test_data_version(void)
+{
+	char	 errbuf[256];
+	sqlite3	*a = fresh("d.db"), *b;
+	int64_t	 v1, v2, v3;
+
+	b = gw_db_open(tpath("d.db"), 0, errbuf, sizeof(errbuf));
+	v1 = gw_db_data_version(a);
+	v2 = gw_db_data_version(a);
+	T_OK(v1 >= 0 && v1 == v2, "data_version stable without writes");
+	exec_ok(b, "INSERT INTO services (name) VALUES ('x')");
+	v3 = gw_db_data_version(a);
+	T_OK(v3 != v2, "data_version moves after another connection commits");
+	gw_db_close(a);
+	gw_db_close(b);
+}
+
+int
+main(void)
+{
+	char cmd[512];
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_create();
+	test_refusals();
+	test_migrations();
+	test_checks();
+	test_data_version();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+	return t_done();
+}

@@ -77,7 +77,8 @@ $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
 $(BIN)/tests/%: $(OBJ)/tests/unit/%.o $(LIBGW)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter-out $(LIBGW),$^) $(LIBGW) $(LDLIBS)
+$(BIN)/tests/test_yamlio: $(OBJ)/gwctl/yamlio.o
 
 unit: $(UNIT_BINS)
 	@GW_SKIP_BATS=1 tests/run $(UNIT_BINS)

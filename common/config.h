@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "confval.h"
+
 #define GW_NAME_MAX		63	/* service and route names */
 #define GW_WEIGHT_MIN		1
 #define GW_WEIGHT_MAX		256
@@ -199,7 +201,10 @@ const struct gw_field	*gw_service_field_by_key(const char *group,
  */
 int	 gw_field_set(const struct gw_field *f, struct gw_service *sv,
 	    const char *text, const char **errstr);
-/* Canonical text of the field into buf; NULL when the value is NULL. */
+/*
+ * Canonical text of the field into buf, or for a string field the member
+ * itself (never cut short); NULL when the value is NULL.
+ */
 const char *gw_field_get(const struct gw_field *f,
 	    const struct gw_service *sv, char *buf, size_t len);
 int	 gw_field_equal(const struct gw_field *f,
@@ -269,41 +274,7 @@ void	 gw_config_remove_route(struct gw_config *cf, size_t i);
  */
 void	 gw_config_sort(struct gw_config *cf);
 
-/*
- * Value checks and canonicalisers, shared by every input path.  Each
- * returns 0 (or a malloc'd canonical string) on success, -1 (or NULL) with
- * *errstr a static reason on failure.
- */
-int	 gw_name_check(const char *name, const char **errstr);
-int	 gw_weight_parse(const char *s, int *weight, const char **errstr);
-int	 gw_priority_parse(const char *s, int64_t *prio, const char **errstr);
-int	 gw_enum_parse(const char *const *names, const char *s, int *v,
-	    const char **errstr);
-/* Route host: "api.example.com" or "*.example.com"; lowercased. */
-char	*gw_route_host_norm(const char *s, const char **errstr);
-/* An absolute path for a prefix/exact match or a rewrite. */
-int	 gw_path_check(const char *s, const char **errstr);
-/* A POSIX extended regex that compiles (anchored: ^(re)$). */
-int	 gw_regex_check(const char *s, char *errbuf, size_t errlen);
-/* One method token, uppercased; returns canonical copy. */
-char	*gw_method_norm(const char *s, const char **errstr);
-/* Methods joined: sorted, unique, "GET,POST".  n == 0 gives NULL, ok. */
-char	*gw_methods_join(char *const *methods, size_t n);
-int	 gw_header_name_check(const char *s, const char **errstr);
-int	 gw_header_value_check(const char *s, const char **errstr);
-/* "200-399", "200,204,300-399": sorted, merged, canonical. */
-char	*gw_status_ranges_norm(const char *s, const char **errstr);
-/* "ip", "header:NAME" (name lowercased), "cookie:NAME". */
-char	*gw_hash_key_norm(const char *s, const char **errstr);
-/* Subset of connect-failure,reset,timeout,5xx in that order. */
-char	*gw_retry_on_norm(const char *s, const char **errstr);
-/* An HTTP method token for health checks (uppercase letters). */
-char	*gw_hc_method_norm(const char *s, const char **errstr);
-/* An optional host header for health checks. */
-char	*gw_hc_host_norm(const char *s, const char **errstr);
-/* The body substring a check expects: 1..1024 bytes. */
-char	*gw_hc_body_norm(const char *s, const char **errstr);
-char	*gw_hc_path_norm(const char *s, const char **errstr);
+/* Value checks and canonicalisers: see confval.h. */
 
 enum gw_kind {
 	GW_KIND_SERVICE,

@@ -36,6 +36,10 @@ op_parse(const char *cmd, const char *word, int allow_state)
 {
 	if (word == NULL)
 		usage_error(cmd, "missing subcommand");
+	if (strcmp(word, "-h") == 0 || strcmp(word, "--help") == 0) {
+		usage_print(stdout, cmd);
+		exit(0);
+	}
 	if (strcmp(word, "add") == 0)
 		return OP_ADD;
 	if (strcmp(word, "set") == 0)

@@ -380,7 +380,10 @@ cmd_route(int argc, char **argv)
 	verb = argc > 1 ? argv[1] : NULL;
 	if (verb == NULL)
 		usage_error("route", "missing subcommand");
-	else if (strcmp(verb, "add") == 0)
+	else if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
+		usage_print(stdout, "route");
+		exit(0);
+	} else if (strcmp(verb, "add") == 0)
 		ra.ra_op = 0;
 	else if (strcmp(verb, "set") == 0)
 		ra.ra_op = 1;

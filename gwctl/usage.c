@@ -72,7 +72,9 @@ static void
 usage_service_opts(FILE *fp)
 {
 	const struct gw_field	*f;
-	char			 flag[64];
+	const char *const	*e;
+	char			 flag[64], line[256];
+	int			 n;
 	size_t			 i;
 
 	fprintf(fp, "service options:\n");
@@ -82,8 +84,21 @@ usage_service_opts(FILE *fp)
 		    f->f_type == GW_FT_DURATION ? "D" :
 		    f->f_type == GW_FT_ENUM ? "WORD" :
 		    f->f_type == GW_FT_STR ? "S" : "N");
-		fprintf(fp, "  %-23s %s (default %s)\n", flag, f->f_help,
-		    f->f_default ? f->f_default : "none");
+		/* Keep to 80 columns: the default goes below when long. */
+		n = snprintf(line, sizeof(line), "  %-23s %s (default %s)",
+		    flag, f->f_help, f->f_default ? f->f_default : "none");
+		if (n < 80)
+			fprintf(fp, "%s\n", line);
+		else
+			fprintf(fp, "  %-23s %s\n  %-23s (default %s)\n",
+			    flag, f->f_help, "",
+			    f->f_default ? f->f_default : "none");
+		if (f->f_type != GW_FT_ENUM)
+			continue;
+		fprintf(fp, "  %-23s one of:", "");
+		for (e = f->f_enum; *e != NULL; e++)
+			fprintf(fp, " %s", *e);
+		fputc('\n', fp);
 	}
 }
 

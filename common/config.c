@@ -1,0 +1,1450 @@
+/*
+ * config: the configuration model, the table of service settings and the
+ * validation of a whole configuration.  Contracts are in config.h; the
+ * checks of single values are in confval.c.
+ *
+ * The defaults and ranges in gw_service_fields are those of the services
+ * table in schema v1 (schema.c): the DB's DEFAULT clauses and CHECK
+ * constraints and this table must say the same, and tests/unit/test_config.c
+ * holds them to it.
+ */
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "config.h"
+#include "duration.h"
+#include "str.h"
+
+/* Durations in the schema (MS_OK): 1 ms to one day. */
+#define CF_DAY_MS	86400000
+#define CF_PORT_MAX	65535
+
+const char *const gw_lb_names[] = {
+	"round_robin", "weighted", "least_request", "random", "hash",
+	"latency", NULL
+};
+const char *const gw_hc_type_names[] = { "none", "tcp", "http", NULL };
+const char *const gw_hc_initial_names[] = { "up", "down", NULL };
+const char *const gw_admin_names[] = {
+	"enabled", "drain", "disabled", NULL
+};
+const char *const gw_path_type_names[] = {
+	"prefix", "exact", "regex", NULL
+};
+const char *const gw_phase_names[] = { "request", "response", NULL };
+const char *const gw_edit_op_names[] = { "set", "add", "remove", NULL };
+const char *const gw_kind_names[] = { "service", "backend", "route", NULL };
+
+/* Largest value of an enum from its NULL-terminated name table. */
+#define CF_ENUM_MAX(names)	((long long)(sizeof(names) / \
+				    sizeof((names)[0])) - 2)
+#define CF_OFF(m)		offsetof(struct gw_service, m)
+
+/* An ENUM field's range is its index range, so one range check fits all. */
+#define CF_ENUM(g, k, fl, col, m, names, def, help) \
+	{ g, k, fl, col, GW_FT_ENUM, CF_OFF(m), 0, CF_ENUM_MAX(names), \
+	  names, NULL, 0, def, help }
+#define CF_NUM(g, k, fl, col, type, m, min, max, def, help) \
+	{ g, k, fl, col, type, CF_OFF(m), min, max, NULL, NULL, 0, def, help }
+#define CF_STR(g, k, fl, col, m, norm, flags, def, help) \
+	{ g, k, fl, col, GW_FT_STR, CF_OFF(m), 0, 0, NULL, norm, flags, def, \
+	  help }
+
+const struct gw_field gw_service_fields[] = {
+	CF_ENUM(NULL, "lb", "lb", "lb_policy", sv_lb, gw_lb_names,
+	    "round_robin", "load-balancing policy"),
+	CF_STR(NULL, "hash_key", "hash-key", "hash_key", sv_hash_key,
+	    gw_hash_key_norm, 0, "ip",
+	    "hash key: ip, header:NAME or cookie:NAME"),
+	CF_NUM("timeouts", "connect", "connect-timeout", "connect_timeout_ms",
+	    GW_FT_DURATION, sv_connect_timeout_ms, 1, CF_DAY_MS, "3s",
+	    "time to connect to a backend"),
+	CF_NUM("timeouts", "request", "request-timeout", "request_timeout_ms",
+	    GW_FT_DURATION, sv_request_timeout_ms, 1, CF_DAY_MS, "15s",
+	    "time for a whole request to a backend"),
+	CF_NUM("timeouts", "idle", "idle-timeout", "idle_timeout_ms",
+	    GW_FT_DURATION, sv_idle_timeout_ms, 1, CF_DAY_MS, "1m",
+	    "keep-alive of idle backend connections"),
+	CF_NUM("retries", "count", "retries", "retries", GW_FT_INT,
+	    sv_retries, 0, 10, "1", "retries of a failed request, 0..10"),
+	CF_STR("retries", "retry_on", "retry-on", "retry_on", sv_retry_on,
+	    gw_retry_on_norm, 0, "connect-failure",
+	    "failures to retry: connect-failure,reset,timeout,5xx"),
+	CF_NUM("circuit_breaker", "max_connections", "max-connections",
+	    "cb_max_connections", GW_FT_INT, sv_max_connections, 1, 1000000,
+	    "1024", "most connections open to the backends"),
+	CF_NUM("circuit_breaker", "max_pending", "max-pending",
+	    "cb_max_pending", GW_FT_INT, sv_max_pending, 0, 1000000, "1024",
+	    "most requests waiting for a connection"),
+	CF_NUM("circuit_breaker", "max_requests", "max-requests",
+	    "cb_max_requests", GW_FT_INT, sv_max_requests, 1, 1000000, "1024",
+	    "most requests in flight"),
+	CF_NUM("circuit_breaker", "max_retries", "max-retries",
+	    "cb_max_retries", GW_FT_INT, sv_max_retries, 0, 1000000, "3",
+	    "most retries in flight"),
+	CF_ENUM("health_check", "type", "check", "hc_type", sv_hc_type,
+	    gw_hc_type_names, "tcp", "type of health check"),
+	CF_STR("health_check", "method", "check-method", "hc_method",
+	    sv_hc_method, gw_hc_method_norm, 0, "GET",
+	    "method of the http check"),
+	CF_STR("health_check", "path", "check-path", "hc_path", sv_hc_path,
+	    gw_hc_path_norm, 0, "/", "path (and query) of the http check"),
+	CF_STR("health_check", "host", "check-host", "hc_host", sv_hc_host,
+	    gw_hc_host_norm, GW_FF_NULLABLE, NULL,
+	    "Host header of the http check"),
+	CF_STR("health_check", "expect", "check-expect", "hc_expect_status",
+	    sv_hc_expect, gw_status_ranges_norm, 0, "200-399",
+	    "statuses that pass the http check"),
+	CF_STR("health_check", "body", "check-body", "hc_expect_body",
+	    sv_hc_body, gw_hc_body_norm, GW_FF_NULLABLE, NULL,
+	    "text the http response must contain"),
+	CF_NUM("health_check", "interval", "check-interval", "hc_interval_ms",
+	    GW_FT_DURATION, sv_hc_interval_ms, 100, CF_DAY_MS, "5s",
+	    "time between checks"),
+	CF_NUM("health_check", "fast_interval", "check-fast-interval",
+	    "hc_fast_interval_ms", GW_FT_DURATION, sv_hc_fast_interval_ms,
+	    100, CF_DAY_MS, "1s",
+	    "interval while a backend changes state"),
+	CF_NUM("health_check", "timeout", "check-timeout", "hc_timeout_ms",
+	    GW_FT_DURATION, sv_hc_timeout_ms, 1, CF_DAY_MS, "1s",
+	    "time limit of a check, under the interval"),
+	CF_NUM("health_check", "rise", "check-rise", "hc_rise", GW_FT_INT,
+	    sv_hc_rise, 1, 100, "2", "passes in a row to mark a backend up"),
+	CF_NUM("health_check", "fall", "check-fall", "hc_fall", GW_FT_INT,
+	    sv_hc_fall, 1, 100, "3",
+	    "failures in a row to mark a backend down"),
+	CF_NUM("health_check", "jitter", "check-jitter", "hc_jitter_pct",
+	    GW_FT_PERCENT, sv_hc_jitter_pct, 0, 50, "10%",
+	    "random spread of the interval, 0..50%"),
+	CF_ENUM("health_check", "initial", "check-initial", "hc_initial",
+	    sv_hc_initial, gw_hc_initial_names, "up",
+	    "health of a backend not checked yet"),
+	CF_NUM(NULL, "panic_threshold", "panic-threshold",
+	    "panic_threshold_pct", GW_FT_PERCENT, sv_panic_pct, 0, 100, "0%",
+	    "under this % healthy, use all backends"),
+};
+const size_t gw_service_nfields =
+    sizeof(gw_service_fields) / sizeof(gw_service_fields[0]);
+
+/* The table or a caller broke an invariant no input can break. */
+static void cf_bug(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+cf_bug(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("gw: config: bug: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+/* The YAML key path of a field: "health_check.timeout" or "lb". */
+static const char *
+cf_field_path(const struct gw_field *f, char *buf, size_t len)
+{
+	if (f->f_group == NULL)
+		return f->f_key;
+	snprintf(buf, len, "%s.%s", f->f_group, f->f_key);
+	return buf;
+}
+
+const struct gw_field *
+gw_service_field_by_flag(const char *flag)
+{
+	const struct gw_field	*f;
+	char			 path[64];
+	size_t			 i;
+
+	for (i = 0; i < gw_service_nfields; i++) {
+		f = &gw_service_fields[i];
+		if (strcmp(f->f_flag, flag) == 0 ||
+		    strcmp(cf_field_path(f, path, sizeof(path)), flag) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+const struct gw_field *
+gw_service_field_by_key(const char *group, const char *key)
+{
+	const struct gw_field	*f;
+	size_t			 i;
+
+	for (i = 0; i < gw_service_nfields; i++) {
+		f = &gw_service_fields[i];
+		if (gw_streq_null(f->f_group, group) &&
+		    strcmp(f->f_key, key) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+int64_t *
+gw_field_i64(const struct gw_field *f, struct gw_service *sv)
+{
+	assert(f->f_type == GW_FT_INT || f->f_type == GW_FT_DURATION ||
+	    f->f_type == GW_FT_PERCENT);
+	return (int64_t *)(void *)((char *)sv + f->f_off);
+}
+
+int *
+gw_field_enum(const struct gw_field *f, struct gw_service *sv)
+{
+	assert(f->f_type == GW_FT_ENUM);
+	return (int *)(void *)((char *)sv + f->f_off);
+}
+
+char **
+gw_field_str(const struct gw_field *f, struct gw_service *sv)
+{
+	assert(f->f_type == GW_FT_STR);
+	return (char **)(void *)((char *)sv + f->f_off);
+}
+
+/* Read-only twins of the above, for const services. */
+static int64_t
+cf_i64(const struct gw_field *f, const struct gw_service *sv)
+{
+	return *(const int64_t *)(const void *)((const char *)sv + f->f_off);
+}
+
+static int
+cf_enum(const struct gw_field *f, const struct gw_service *sv)
+{
+	return *(const int *)(const void *)((const char *)sv + f->f_off);
+}
+
+static const char *
+cf_str(const struct gw_field *f, const struct gw_service *sv)
+{
+	return *(const char *const *)(const void *)((const char *)sv +
+	    f->f_off);
+}
+
+int
+gw_field_set(const struct gw_field *f, struct gw_service *sv,
+    const char *text, const char **errstr)
+{
+	char		 num[32], **sp, *s;
+	long long	 v;
+	int64_t		 ms;
+	size_t		 len;
+	int		 e;
+
+	if (text == NULL) {
+		if (f->f_type != GW_FT_STR || !(f->f_flags & GW_FF_NULLABLE)) {
+			*errstr = "a value is required";
+			return -1;
+		}
+		sp = gw_field_str(f, sv);
+		free(*sp);
+		*sp = NULL;
+		return 0;
+	}
+	switch (f->f_type) {
+	case GW_FT_INT:
+		if (gw_int_parse(text, f->f_min, f->f_max, &v, errstr) == -1)
+			return -1;
+		*gw_field_i64(f, sv) = v;
+		return 0;
+	case GW_FT_PERCENT:
+		/* "10%" or "10": the sign is optional, the unit is fixed. */
+		len = strlen(text);
+		if (len > 0 && text[len - 1] == '%')
+			len--;
+		if (len >= sizeof(num)) {
+			*errstr = "not a percentage";
+			return -1;
+		}
+		memcpy(num, text, len);
+		num[len] = '\0';
+		if (gw_int_parse(num, f->f_min, f->f_max, &v, errstr) == -1)
+			return -1;
+		*gw_field_i64(f, sv) = v;
+		return 0;
+	case GW_FT_DURATION:
+		if (gw_duration_parse(text, &ms, errstr) == -1)
+			return -1;
+		if (ms < f->f_min || ms > f->f_max) {
+			static _Thread_local char range[64];
+			char lo[32], hi[32];
+
+			snprintf(range, sizeof(range), "out of range %s..%s",
+			    gw_duration_fmt(f->f_min, lo, sizeof(lo)),
+			    gw_duration_fmt(f->f_max, hi, sizeof(hi)));
+			*errstr = range;
+			return -1;
+		}
+		*gw_field_i64(f, sv) = ms;
+		return 0;
+	case GW_FT_ENUM:
+		if (gw_enum_parse(f->f_enum, text, &e, errstr) == -1)
+			return -1;
+		*gw_field_enum(f, sv) = e;
+		return 0;
+	case GW_FT_STR:
+		if ((s = f->f_norm(text, errstr)) == NULL)
+			return -1;
+		sp = gw_field_str(f, sv);
+		free(*sp);
+		*sp = s;
+		return 0;
+	}
+	cf_bug("field %s has type %d", f->f_key, (int)f->f_type);
+}
+
+/*
+ * A string field's text is the member itself rather than a copy into buf:
+ * paths run to GW_PATH_MAX bytes and a short buf must not cut them.
+ */
+const char *
+gw_field_get(const struct gw_field *f, const struct gw_service *sv,
+    char *buf, size_t len)
+{
+	int e;
+
+	switch (f->f_type) {
+	case GW_FT_INT:
+		snprintf(buf, len, "%lld", (long long)cf_i64(f, sv));
+		return buf;
+	case GW_FT_PERCENT:
+		snprintf(buf, len, "%lld%%", (long long)cf_i64(f, sv));
+		return buf;
+	case GW_FT_DURATION:
+		return gw_duration_fmt(cf_i64(f, sv), buf, len);
+	case GW_FT_ENUM:
+		e = cf_enum(f, sv);
+		if (e >= 0 && e <= f->f_max)
+			gw_strlcpy(buf, f->f_enum[e], len);
+		else
+			snprintf(buf, len, "%d", e);
+		return buf;
+	case GW_FT_STR:
+		return cf_str(f, sv);
+	}
+	cf_bug("field %s has type %d", f->f_key, (int)f->f_type);
+}
+
+int
+gw_field_equal(const struct gw_field *f, const struct gw_service *a,
+    const struct gw_service *b)
+{
+	switch (f->f_type) {
+	case GW_FT_INT:
+	case GW_FT_PERCENT:
+	case GW_FT_DURATION:
+		return cf_i64(f, a) == cf_i64(f, b);
+	case GW_FT_ENUM:
+		return cf_enum(f, a) == cf_enum(f, b);
+	case GW_FT_STR:
+		return gw_streq_null(cf_str(f, a), cf_str(f, b));
+	}
+	cf_bug("field %s has type %d", f->f_key, (int)f->f_type);
+}
+
+/*
+ * Services: every setting is in the table, so init, copy, free and equal
+ * walk it and a new setting needs no code here.
+ */
+void
+gw_service_init(struct gw_service *sv, const char *name)
+{
+	const char	*errstr;
+	size_t		 i;
+
+	memset(sv, 0, sizeof(*sv));
+	sv->sv_name = gw_strdup_null(name);
+	for (i = 0; i < gw_service_nfields; i++)
+		if (gw_field_set(&gw_service_fields[i], sv,
+		    gw_service_fields[i].f_default, &errstr) == -1)
+			cf_bug("default of %s: %s",
+			    gw_service_fields[i].f_key, errstr);
+}
+
+void
+gw_service_copy(struct gw_service *dst, const struct gw_service *src)
+{
+	const struct gw_field	*f;
+	size_t			 i;
+
+	*dst = *src;
+	dst->sv_name = gw_strdup_null(src->sv_name);
+	for (i = 0; i < gw_service_nfields; i++) {
+		f = &gw_service_fields[i];
+		if (f->f_type == GW_FT_STR)
+			*gw_field_str(f, dst) = gw_strdup_null(cf_str(f, src));
+	}
+}
+
+void
+gw_service_free(struct gw_service *sv)
+{
+	const struct gw_field	*f;
+	size_t			 i;
+
+	free(sv->sv_name);
+	for (i = 0; i < gw_service_nfields; i++) {
+		f = &gw_service_fields[i];
+		if (f->f_type == GW_FT_STR)
+			free(*gw_field_str(f, sv));
+	}
+	memset(sv, 0, sizeof(*sv));
+}
+
+int
+gw_service_equal(const struct gw_service *a, const struct gw_service *b)
+{
+	size_t i;
+
+	if (!gw_streq_null(a->sv_name, b->sv_name))
+		return 0;
+	for (i = 0; i < gw_service_nfields; i++)
+		if (!gw_field_equal(&gw_service_fields[i], a, b))
+			return 0;
+	return 1;
+}
+
+void
+gw_backend_init(struct gw_backend *be, const char *service,
+    const char *host, int port)
+{
+	memset(be, 0, sizeof(*be));
+	be->be_service = gw_strdup_null(service);
+	be->be_host = gw_strdup_null(host);
+	be->be_port = port;
+	be->be_weight = GW_WEIGHT_DEFAULT;
+	be->be_state = GW_ADMIN_ENABLED;
+}
+
+void
+gw_backend_copy(struct gw_backend *dst, const struct gw_backend *src)
+{
+	*dst = *src;
+	dst->be_service = gw_strdup_null(src->be_service);
+	dst->be_host = gw_strdup_null(src->be_host);
+}
+
+void
+gw_backend_free(struct gw_backend *be)
+{
+	free(be->be_service);
+	free(be->be_host);
+	memset(be, 0, sizeof(*be));
+}
+
+int
+gw_backend_equal(const struct gw_backend *a, const struct gw_backend *b)
+{
+	return gw_streq_null(a->be_service, b->be_service) &&
+	    gw_streq_null(a->be_host, b->be_host) &&
+	    a->be_port == b->be_port && a->be_weight == b->be_weight &&
+	    a->be_state == b->be_state;
+}
+
+char *
+gw_backend_id(const struct gw_backend *be, char *buf, size_t len)
+{
+	char addr[GW_ADDR_STR_MAX];
+
+	gw_addr_fmt(be->be_host, be->be_port, addr, sizeof(addr));
+	snprintf(buf, len, "%s/%s",
+	    be->be_service != NULL ? be->be_service : "", addr);
+	return buf;
+}
+
+void
+gw_route_init(struct gw_route *rt, const char *name, const char *service)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->rt_name = gw_strdup_null(name);
+	rt->rt_service = gw_strdup_null(service);
+	/* The schema's defaults: every path. */
+	rt->rt_path_type = GW_PATH_PREFIX;
+	rt->rt_path = gw_strdup("/");
+}
+
+void
+gw_route_copy(struct gw_route *dst, const struct gw_route *src)
+{
+	size_t i;
+
+	*dst = *src;
+	dst->rt_name = gw_strdup_null(src->rt_name);
+	dst->rt_host = gw_strdup_null(src->rt_host);
+	dst->rt_path = gw_strdup_null(src->rt_path);
+	dst->rt_methods = gw_strdup_null(src->rt_methods);
+	dst->rt_service = gw_strdup_null(src->rt_service);
+	dst->rt_rewrite = gw_strdup_null(src->rt_rewrite);
+	dst->rt_headers = NULL;
+	dst->rt_edits = NULL;
+	if (src->rt_nheaders > 0)
+		dst->rt_headers = gw_reallocarray(NULL, src->rt_nheaders,
+		    sizeof(*dst->rt_headers));
+	for (i = 0; i < src->rt_nheaders; i++) {
+		dst->rt_headers[i].hm_name =
+		    gw_strdup_null(src->rt_headers[i].hm_name);
+		dst->rt_headers[i].hm_value =
+		    gw_strdup_null(src->rt_headers[i].hm_value);
+	}
+	if (src->rt_nedits > 0)
+		dst->rt_edits = gw_reallocarray(NULL, src->rt_nedits,
+		    sizeof(*dst->rt_edits));
+	for (i = 0; i < src->rt_nedits; i++) {
+		dst->rt_edits[i] = src->rt_edits[i];
+		dst->rt_edits[i].he_name =
+		    gw_strdup_null(src->rt_edits[i].he_name);
+		dst->rt_edits[i].he_value =
+		    gw_strdup_null(src->rt_edits[i].he_value);
+	}
+}
+
+void
+gw_route_clear_matches(struct gw_route *rt)
+{
+	size_t i;
+
+	for (i = 0; i < rt->rt_nheaders; i++) {
+		free(rt->rt_headers[i].hm_name);
+		free(rt->rt_headers[i].hm_value);
+	}
+	free(rt->rt_headers);
+	rt->rt_headers = NULL;
+	rt->rt_nheaders = 0;
+}
+
+void
+gw_route_clear_edits(struct gw_route *rt, int phase)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < rt->rt_nedits; i++) {
+		if (rt->rt_edits[i].he_phase == phase) {
+			free(rt->rt_edits[i].he_name);
+			free(rt->rt_edits[i].he_value);
+		} else
+			rt->rt_edits[n++] = rt->rt_edits[i];
+	}
+	rt->rt_nedits = n;
+	if (n == 0) {
+		free(rt->rt_edits);
+		rt->rt_edits = NULL;
+	}
+}
+
+void
+gw_route_free(struct gw_route *rt)
+{
+	size_t i;
+
+	free(rt->rt_name);
+	free(rt->rt_host);
+	free(rt->rt_path);
+	free(rt->rt_methods);
+	free(rt->rt_service);
+	free(rt->rt_rewrite);
+	gw_route_clear_matches(rt);
+	for (i = 0; i < rt->rt_nedits; i++) {
+		free(rt->rt_edits[i].he_name);
+		free(rt->rt_edits[i].he_value);
+	}
+	free(rt->rt_edits);
+	memset(rt, 0, sizeof(*rt));
+}
+
+int
+gw_route_equal(const struct gw_route *a, const struct gw_route *b)
+{
+	const struct gw_hdr_match	*ma, *mb;
+	const struct gw_hdr_edit	*ea, *eb;
+	size_t				 i;
+
+	if (!gw_streq_null(a->rt_name, b->rt_name) ||
+	    a->rt_priority != b->rt_priority ||
+	    !gw_streq_null(a->rt_host, b->rt_host) ||
+	    a->rt_path_type != b->rt_path_type ||
+	    !gw_streq_null(a->rt_path, b->rt_path) ||
+	    !gw_streq_null(a->rt_methods, b->rt_methods) ||
+	    !gw_streq_null(a->rt_service, b->rt_service) ||
+	    !gw_streq_null(a->rt_rewrite, b->rt_rewrite) ||
+	    a->rt_timeout_ms != b->rt_timeout_ms ||
+	    a->rt_nheaders != b->rt_nheaders || a->rt_nedits != b->rt_nedits)
+		return 0;
+	for (i = 0; i < a->rt_nheaders; i++) {
+		ma = &a->rt_headers[i];
+		mb = &b->rt_headers[i];
+		if (!gw_streq_null(ma->hm_name, mb->hm_name) ||
+		    !gw_streq_null(ma->hm_value, mb->hm_value))
+			return 0;
+	}
+	for (i = 0; i < a->rt_nedits; i++) {
+		ea = &a->rt_edits[i];
+		eb = &b->rt_edits[i];
+		if (ea->he_phase != eb->he_phase || ea->he_op != eb->he_op ||
+		    !gw_streq_null(ea->he_name, eb->he_name) ||
+		    !gw_streq_null(ea->he_value, eb->he_value))
+			return 0;
+	}
+	return 1;
+}
+
+/* NULL sorts first, so a half-built object still sorts. */
+static int
+cf_strcmp_null(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+void
+gw_route_add_match(struct gw_route *rt, const char *name, const char *value)
+{
+	struct gw_hdr_match	*hm;
+	char			*lname;
+	size_t			 i;
+	int			 c = 1;
+
+	/* Header names are case-insensitive (RFC 9110, section 5.1). */
+	lname = gw_str_lower(gw_strdup(name));
+	for (i = 0; i < rt->rt_nheaders; i++)
+		if ((c = cf_strcmp_null(rt->rt_headers[i].hm_name, lname)) >= 0)
+			break;
+	if (i < rt->rt_nheaders && c == 0) {
+		hm = &rt->rt_headers[i];
+		free(lname);
+		free(hm->hm_value);
+		hm->hm_value = gw_strdup_null(value);
+		return;
+	}
+	rt->rt_headers = gw_reallocarray(rt->rt_headers, rt->rt_nheaders + 1,
+	    sizeof(*rt->rt_headers));
+	memmove(&rt->rt_headers[i + 1], &rt->rt_headers[i],
+	    (rt->rt_nheaders - i) * sizeof(*rt->rt_headers));
+	rt->rt_nheaders++;
+	rt->rt_headers[i].hm_name = lname;
+	rt->rt_headers[i].hm_value = gw_strdup_null(value);
+}
+
+/* Canonical edit order: phase, op (set, add, remove), name ignoring case. */
+static int
+cf_edit_cmp(const struct gw_hdr_edit *a, const struct gw_hdr_edit *b)
+{
+	if (a->he_phase != b->he_phase)
+		return a->he_phase < b->he_phase ? -1 : 1;
+	if (a->he_op != b->he_op)
+		return a->he_op < b->he_op ? -1 : 1;
+	if (a->he_name == NULL || b->he_name == NULL)
+		return cf_strcmp_null(a->he_name, b->he_name);
+	return strcasecmp(a->he_name, b->he_name);
+}
+
+/*
+ * Edits with an equal key go after the ones already there rather than
+ * replace them: two sets of one header are a mistake validation reports,
+ * not one to hide by keeping the last.
+ */
+void
+gw_route_add_edit(struct gw_route *rt, int phase, int op, const char *name,
+    const char *value)
+{
+	struct gw_hdr_edit	 he;
+	size_t			 i;
+
+	he.he_phase = phase;
+	he.he_op = op;
+	he.he_name = gw_strdup(name);
+	he.he_value = gw_strdup_null(value);
+	for (i = rt->rt_nedits; i > 0; i--)
+		if (cf_edit_cmp(&rt->rt_edits[i - 1], &he) <= 0)
+			break;
+	rt->rt_edits = gw_reallocarray(rt->rt_edits, rt->rt_nedits + 1,
+	    sizeof(*rt->rt_edits));
+	memmove(&rt->rt_edits[i + 1], &rt->rt_edits[i],
+	    (rt->rt_nedits - i) * sizeof(*rt->rt_edits));
+	rt->rt_nedits++;
+	rt->rt_edits[i] = he;
+}
+
+void
+gw_config_init(struct gw_config *cf)
+{
+	memset(cf, 0, sizeof(*cf));
+}
+
+void
+gw_config_free(struct gw_config *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->cf_nservices; i++)
+		gw_service_free(&cf->cf_services[i]);
+	for (i = 0; i < cf->cf_nbackends; i++)
+		gw_backend_free(&cf->cf_backends[i]);
+	for (i = 0; i < cf->cf_nroutes; i++)
+		gw_route_free(&cf->cf_routes[i]);
+	free(cf->cf_services);
+	free(cf->cf_backends);
+	free(cf->cf_routes);
+	memset(cf, 0, sizeof(*cf));
+}
+
+void
+gw_config_copy(struct gw_config *dst, const struct gw_config *src)
+{
+	size_t i;
+
+	gw_config_init(dst);
+	for (i = 0; i < src->cf_nservices; i++)
+		gw_service_copy(gw_config_new_service(dst),
+		    &src->cf_services[i]);
+	for (i = 0; i < src->cf_nbackends; i++)
+		gw_backend_copy(gw_config_new_backend(dst),
+		    &src->cf_backends[i]);
+	for (i = 0; i < src->cf_nroutes; i++)
+		gw_route_copy(gw_config_new_route(dst), &src->cf_routes[i]);
+}
+
+/*
+ * One slot more each time: configs hold hundreds of objects, not
+ * millions, and realloc usually grows in place.
+ */
+static void *
+cf_append(void *arr, size_t *n, size_t size)
+{
+	char *p;
+
+	p = gw_reallocarray(arr, *n + 1, size);
+	memset(p + *n * size, 0, size);
+	(*n)++;
+	return p;
+}
+
+struct gw_service *
+gw_config_new_service(struct gw_config *cf)
+{
+	cf->cf_services = cf_append(cf->cf_services, &cf->cf_nservices,
+	    sizeof(*cf->cf_services));
+	return &cf->cf_services[cf->cf_nservices - 1];
+}
+
+struct gw_backend *
+gw_config_new_backend(struct gw_config *cf)
+{
+	cf->cf_backends = cf_append(cf->cf_backends, &cf->cf_nbackends,
+	    sizeof(*cf->cf_backends));
+	return &cf->cf_backends[cf->cf_nbackends - 1];
+}
+
+struct gw_route *
+gw_config_new_route(struct gw_config *cf)
+{
+	cf->cf_routes = cf_append(cf->cf_routes, &cf->cf_nroutes,
+	    sizeof(*cf->cf_routes));
+	return &cf->cf_routes[cf->cf_nroutes - 1];
+}
+
+long
+gw_config_find_service(const struct gw_config *cf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cf->cf_nservices; i++)
+		if (gw_streq_null(cf->cf_services[i].sv_name, name))
+			return (long)i;
+	return -1;
+}
+
+/* Hosts compare ignoring case: DNS names do (RFC 4343). */
+long
+gw_config_find_backend(const struct gw_config *cf, const char *service,
+    const char *host, int port)
+{
+	const struct gw_backend	*be;
+	size_t			 i;
+
+	for (i = 0; i < cf->cf_nbackends; i++) {
+		be = &cf->cf_backends[i];
+		if (be->be_port == port &&
+		    gw_streq_null(be->be_service, service) &&
+		    be->be_host != NULL && host != NULL &&
+		    strcasecmp(be->be_host, host) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+long
+gw_config_find_route(const struct gw_config *cf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cf->cf_nroutes; i++)
+		if (gw_streq_null(cf->cf_routes[i].rt_name, name))
+			return (long)i;
+	return -1;
+}
+
+void
+gw_config_remove_service(struct gw_config *cf, size_t i)
+{
+	if (i >= cf->cf_nservices)
+		cf_bug("remove_service: index %zu of %zu", i,
+		    cf->cf_nservices);
+	gw_service_free(&cf->cf_services[i]);
+	memmove(&cf->cf_services[i], &cf->cf_services[i + 1],
+	    (cf->cf_nservices - i - 1) * sizeof(*cf->cf_services));
+	cf->cf_nservices--;
+}
+
+void
+gw_config_remove_backend(struct gw_config *cf, size_t i)
+{
+	if (i >= cf->cf_nbackends)
+		cf_bug("remove_backend: index %zu of %zu", i,
+		    cf->cf_nbackends);
+	gw_backend_free(&cf->cf_backends[i]);
+	memmove(&cf->cf_backends[i], &cf->cf_backends[i + 1],
+	    (cf->cf_nbackends - i - 1) * sizeof(*cf->cf_backends));
+	cf->cf_nbackends--;
+}
+
+void
+gw_config_remove_route(struct gw_config *cf, size_t i)
+{
+	if (i >= cf->cf_nroutes)
+		cf_bug("remove_route: index %zu of %zu", i, cf->cf_nroutes);
+	gw_route_free(&cf->cf_routes[i]);
+	memmove(&cf->cf_routes[i], &cf->cf_routes[i + 1],
+	    (cf->cf_nroutes - i - 1) * sizeof(*cf->cf_routes));
+	cf->cf_nroutes--;
+}
+
+static int
+cf_service_cmp(const void *a, const void *b)
+{
+	return cf_strcmp_null(((const struct gw_service *)a)->sv_name,
+	    ((const struct gw_service *)b)->sv_name);
+}
+
+static int
+cf_backend_cmp(const void *a, const void *b)
+{
+	const struct gw_backend	*x = a, *y = b;
+	int			 c;
+
+	if ((c = cf_strcmp_null(x->be_service, y->be_service)) != 0 ||
+	    (c = cf_strcmp_null(x->be_host, y->be_host)) != 0)
+		return c;
+	return (x->be_port > y->be_port) - (x->be_port < y->be_port);
+}
+
+static int
+cf_route_cmp(const void *a, const void *b)
+{
+	return cf_strcmp_null(((const struct gw_route *)a)->rt_name,
+	    ((const struct gw_route *)b)->rt_name);
+}
+
+void
+gw_config_sort(struct gw_config *cf)
+{
+	if (cf->cf_nservices > 1)
+		qsort(cf->cf_services, cf->cf_nservices,
+		    sizeof(*cf->cf_services), cf_service_cmp);
+	if (cf->cf_nbackends > 1)
+		qsort(cf->cf_backends, cf->cf_nbackends,
+		    sizeof(*cf->cf_backends), cf_backend_cmp);
+	if (cf->cf_nroutes > 1)
+		qsort(cf->cf_routes, cf->cf_nroutes, sizeof(*cf->cf_routes),
+		    cf_route_cmp);
+}
+
+/*
+ * Validation.  Objects are checked one by one in array order, so problems
+ * come out in the order of the config; what spans objects (unique names
+ * and addresses, identical routes, references to services) is found first
+ * from sorted keys, in O(n log n) for a config of thousands of routes.
+ */
+struct val {
+	const struct gw_config	 *v_cf;
+	const struct gw_report	 *v_rp;
+	int			  v_n;		/* problems found */
+	const char		**v_names;	/* service names, sorted */
+	size_t			  v_nnames;
+};
+
+/* What val_key() builds a key of. */
+enum val_what {
+	VAL_SERVICE_NAME,
+	VAL_BACKEND_ADDR,
+	VAL_ROUTE_NAME,
+	VAL_ROUTE_MATCH
+};
+
+struct val_key {
+	char	*k_key;		/* owned */
+	size_t	 k_idx;
+};
+
+#define CF_S(s)		((s) != NULL ? (s) : "")
+
+static void val_report(struct val *, enum gw_kind, size_t, const char *,
+    const char *, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+val_report(struct val *v, enum gw_kind kind, size_t i, const char *field,
+    const char *fmt, ...)
+{
+	struct gw_buf		 b = { NULL, 0, 0 }, out = { NULL, 0, 0 };
+	const unsigned char	*p;
+	va_list			 ap;
+
+	v->v_n++;
+	if (v->v_rp == NULL || v->v_rp->rp_fn == NULL)
+		return;
+	va_start(ap, fmt);
+	gw_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	/* Values come from files and hand edits: keep a message one line. */
+	for (p = (const unsigned char *)gw_buf_str(&b); *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			gw_buf_printf(&out, "\\x%02x", *p);
+		else
+			gw_buf_append(&out, (const char *)p, 1);
+	}
+	v->v_rp->rp_fn(v->v_rp->rp_arg, kind, i, field, gw_buf_str(&out));
+	gw_buf_free(&b);
+	gw_buf_free(&out);
+}
+
+static const char *
+cf_fmt_num(enum gw_ftype type, long long x, char *buf, size_t len)
+{
+	if (type == GW_FT_DURATION)
+		return gw_duration_fmt(x, buf, len);
+	snprintf(buf, len, type == GW_FT_PERCENT ? "%lld%%" : "%lld", x);
+	return buf;
+}
+
+static int
+cf_strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * A comma list of methods in canonical form, or NULL with *errstr and
+ * *bad (malloc'd) naming the first bad item.
+ */
+static char *
+cf_methods_norm(const char *s, char **bad, const char **errstr)
+{
+	char	*copy, *p, *m, **v, *joined = NULL;
+	size_t	 n = 0, i;
+
+	copy = gw_strdup(s);
+	v = gw_reallocarray(NULL, strlen(s) + 1, sizeof(*v));
+	for (p = copy; (m = strsep(&p, ",")) != NULL; n++) {
+		if ((v[n] = gw_method_norm(m, errstr)) == NULL) {
+			*bad = gw_strdup(m);
+			break;
+		}
+	}
+	if (m == NULL)
+		joined = gw_methods_join(v, n);
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	free(copy);
+	return joined;
+}
+
+static int
+val_hdr_cmp(const void *a, const void *b)
+{
+	return cf_strcmp_null((*(const struct gw_hdr_match *const *)a)->hm_name,
+	    (*(const struct gw_hdr_match *const *)b)->hm_name);
+}
+
+/* The header matches of rt sorted by name, whatever order they came in. */
+static const struct gw_hdr_match **
+val_sorted_headers(const struct gw_route *rt)
+{
+	const struct gw_hdr_match	**hs;
+	size_t				  i;
+
+	hs = gw_reallocarray(NULL, rt->rt_nheaders, sizeof(*hs));
+	for (i = 0; i < rt->rt_nheaders; i++)
+		hs[i] = &rt->rt_headers[i];
+	qsort(hs, rt->rt_nheaders, sizeof(*hs), val_hdr_cmp);
+	return hs;
+}
+
+/* Length-prefixed, so no value can fake a separator. */
+static void
+val_key_str(struct gw_buf *b, const char *s)
+{
+	if (s == NULL)
+		gw_buf_puts(b, "-");
+	else
+		gw_buf_printf(b, "%zu:%s", strlen(s), s);
+}
+
+/*
+ * What a route matches on, canonicalised where a canonical form exists:
+ * host, path type, path, methods and header matches.  Priority, service
+ * and edits do not change which requests match.
+ */
+static char *
+val_route_match_key(const struct gw_route *rt)
+{
+	struct gw_buf			  b = { NULL, 0, 0 };
+	const struct gw_hdr_match	**hs;
+	const char			 *errstr;
+	char				 *host = NULL, *methods = NULL;
+	char				 *bad = NULL;
+	size_t				  i;
+
+	if (rt->rt_host != NULL &&
+	    (host = gw_route_host_norm(rt->rt_host, &errstr)) == NULL)
+		host = gw_strdup(rt->rt_host);
+	if (rt->rt_methods != NULL &&
+	    (methods = cf_methods_norm(rt->rt_methods, &bad, &errstr)) == NULL)
+		methods = gw_strdup(rt->rt_methods);
+	val_key_str(&b, host);
+	gw_buf_printf(&b, "%d;", rt->rt_path_type);
+	val_key_str(&b, rt->rt_path);
+	val_key_str(&b, methods);
+	hs = val_sorted_headers(rt);
+	for (i = 0; i < rt->rt_nheaders; i++) {
+		val_key_str(&b, hs[i]->hm_name);
+		val_key_str(&b, hs[i]->hm_value);
+	}
+	free(hs);
+	free(host);
+	free(methods);
+	free(bad);
+	return gw_buf_take(&b);
+}
+
+/* The key of object i for one uniqueness rule; NULL: no key, skip it. */
+static char *
+val_key(const struct gw_config *cf, enum val_what what, size_t i)
+{
+	const struct gw_backend	*be;
+	char			*host, *key;
+
+	switch (what) {
+	case VAL_SERVICE_NAME:
+		return gw_strdup_null(cf->cf_services[i].sv_name);
+	case VAL_BACKEND_ADDR:
+		be = &cf->cf_backends[i];
+		if (be->be_service == NULL || be->be_host == NULL)
+			return NULL;
+		/* Hosts compare ignoring case, as in find_backend. */
+		host = gw_str_lower(gw_strdup(be->be_host));
+		key = gw_asprintf("%zu:%s%s;%d", strlen(be->be_service),
+		    be->be_service, host, be->be_port);
+		free(host);
+		return key;
+	case VAL_ROUTE_NAME:
+		return gw_strdup_null(cf->cf_routes[i].rt_name);
+	case VAL_ROUTE_MATCH:
+		return val_route_match_key(&cf->cf_routes[i]);
+	}
+	cf_bug("val_key: %d", (int)what);
+}
+
+static int
+val_key_cmp(const void *a, const void *b)
+{
+	const struct val_key	*x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->k_key, y->k_key)) != 0)
+		return c;
+	return (x->k_idx > y->k_idx) - (x->k_idx < y->k_idx);
+}
+
+/*
+ * For each of the n objects, the index of the first object with the same
+ * key: itself when it is the first or has no key.  Sorting by (key,
+ * index) puts each group of equals together, earliest first.
+ */
+static size_t *
+val_find_dups(const struct gw_config *cf, enum val_what what, size_t n)
+{
+	struct val_key	*k;
+	size_t		*first, nk = 0, i, j;
+
+	first = gw_reallocarray(NULL, n, sizeof(*first));
+	k = gw_reallocarray(NULL, n, sizeof(*k));
+	for (i = 0; i < n; i++) {
+		first[i] = i;
+		if ((k[nk].k_key = val_key(cf, what, i)) != NULL)
+			k[nk++].k_idx = i;
+	}
+	qsort(k, nk, sizeof(*k), val_key_cmp);
+	for (i = 0; i < nk; i = j)
+		for (j = i + 1; j < nk && strcmp(k[j].k_key, k[i].k_key) == 0;
+		    j++)
+			first[k[j].k_idx] = k[i].k_idx;
+	for (i = 0; i < nk; i++)
+		free(k[i].k_key);
+	free(k);
+	return first;
+}
+
+static int
+val_has_service(const struct val *v, const char *name)
+{
+	return name != NULL && bsearch(&name, v->v_names, v->v_nnames,
+	    sizeof(*v->v_names), cf_strp_cmp) != NULL;
+}
+
+static void
+val_field(struct val *v, size_t i, const struct gw_field *f)
+{
+	const struct gw_service	*sv = &v->v_cf->cf_services[i];
+	const char		*p, *s, *errstr;
+	char			 path[64], a[32], lo[32], hi[32], *c;
+	long long		 x;
+
+	p = cf_field_path(f, path, sizeof(path));
+	switch (f->f_type) {
+	case GW_FT_INT:
+	case GW_FT_PERCENT:
+	case GW_FT_DURATION:
+		x = cf_i64(f, sv);
+		if (x < f->f_min || x > f->f_max)
+			val_report(v, GW_KIND_SERVICE, i, p,
+			    "%s %s out of range %s..%s", p,
+			    cf_fmt_num(f->f_type, x, a, sizeof(a)),
+			    cf_fmt_num(f->f_type, f->f_min, lo, sizeof(lo)),
+			    cf_fmt_num(f->f_type, f->f_max, hi, sizeof(hi)));
+		break;
+	case GW_FT_ENUM:
+		x = cf_enum(f, sv);
+		if (x < f->f_min || x > f->f_max)
+			val_report(v, GW_KIND_SERVICE, i, p,
+			    "invalid %s value %lld", p, x);
+		break;
+	case GW_FT_STR:
+		if ((s = cf_str(f, sv)) == NULL) {
+			if (!(f->f_flags & GW_FF_NULLABLE))
+				val_report(v, GW_KIND_SERVICE, i, p,
+				    "%s is missing", p);
+			break;
+		}
+		/* A DB row may hold any spelling the schema lets through. */
+		if ((c = f->f_norm(s, &errstr)) == NULL)
+			val_report(v, GW_KIND_SERVICE, i, p,
+			    "invalid %s \"%s\": %s", p, s, errstr);
+		else if (strcmp(c, s) != 0)
+			val_report(v, GW_KIND_SERVICE, i, p,
+			    "%s \"%s\" is not in canonical form \"%s\"", p, s,
+			    c);
+		free(c);
+		break;
+	}
+}
+
+static void
+val_service(struct val *v, size_t i, size_t first)
+{
+	const struct gw_service	*sv = &v->v_cf->cf_services[i];
+	const char		*errstr;
+	char			 a[32], b[32];
+	size_t			 j;
+
+	if (gw_name_check(sv->sv_name, &errstr) == -1)
+		val_report(v, GW_KIND_SERVICE, i, "name",
+		    "invalid service name \"%s\": %s", CF_S(sv->sv_name),
+		    errstr);
+	else if (first != i)
+		val_report(v, GW_KIND_SERVICE, i, "name",
+		    "duplicate service \"%s\"", sv->sv_name);
+	for (j = 0; j < gw_service_nfields; j++)
+		val_field(v, i, &gw_service_fields[j]);
+	/* A check that outlives its interval would overlap the next one. */
+	if (sv->sv_hc_type != GW_HC_NONE &&
+	    sv->sv_hc_timeout_ms >= sv->sv_hc_interval_ms)
+		val_report(v, GW_KIND_SERVICE, i, "health_check.timeout",
+		    "check timeout %s must be shorter than the check "
+		    "interval %s",
+		    gw_duration_fmt(sv->sv_hc_timeout_ms, a, sizeof(a)),
+		    gw_duration_fmt(sv->sv_hc_interval_ms, b, sizeof(b)));
+}
+
+static void
+val_backend(struct val *v, size_t i, size_t first)
+{
+	const struct gw_backend	*be = &v->v_cf->cf_backends[i];
+	const char		*errstr;
+	char			 addr[GW_ADDR_STR_MAX];
+
+	if (be->be_service == NULL)
+		val_report(v, GW_KIND_BACKEND, i, "service", "missing service");
+	else if (!val_has_service(v, be->be_service))
+		val_report(v, GW_KIND_BACKEND, i, "service",
+		    "unknown service \"%s\"", be->be_service);
+	/* Host and port are one "address" key in YAML. */
+	if (gw_host_check(be->be_host, NULL, &errstr) == -1)
+		val_report(v, GW_KIND_BACKEND, i, "address",
+		    "invalid host \"%s\": %s", CF_S(be->be_host), errstr);
+	if (be->be_port < 1 || be->be_port > CF_PORT_MAX)
+		val_report(v, GW_KIND_BACKEND, i, "address",
+		    "port %d out of range 1..%d", be->be_port, CF_PORT_MAX);
+	if (be->be_weight < GW_WEIGHT_MIN || be->be_weight > GW_WEIGHT_MAX)
+		val_report(v, GW_KIND_BACKEND, i, "weight",
+		    "weight %d out of range %d..%d", be->be_weight,
+		    GW_WEIGHT_MIN, GW_WEIGHT_MAX);
+	if (be->be_state < GW_ADMIN_ENABLED || be->be_state > GW_ADMIN_DISABLED)
+		val_report(v, GW_KIND_BACKEND, i, "state",
+		    "invalid state %d", be->be_state);
+	if (first != i)
+		val_report(v, GW_KIND_BACKEND, i, NULL,
+		    "duplicate backend address %s",
+		    gw_addr_fmt(be->be_host, be->be_port, addr, sizeof(addr)));
+}
+
+static void
+val_route_path(struct val *v, size_t i, const struct gw_route *rt)
+{
+	const char	*errstr;
+	char		 errbuf[256];
+
+	switch (rt->rt_path_type) {
+	case GW_PATH_PREFIX:
+	case GW_PATH_EXACT:
+		if (gw_path_check(rt->rt_path, &errstr) == -1)
+			val_report(v, GW_KIND_ROUTE, i,
+			    rt->rt_path_type == GW_PATH_EXACT ? "path" :
+			    "prefix", "invalid path \"%s\": %s",
+			    CF_S(rt->rt_path), errstr);
+		break;
+	case GW_PATH_REGEX:
+		if (gw_regex_check(rt->rt_path, errbuf, sizeof(errbuf)) == -1)
+			val_report(v, GW_KIND_ROUTE, i, "regex",
+			    "regex \"%s\" does not compile: %s",
+			    CF_S(rt->rt_path), errbuf);
+		break;
+	default:
+		val_report(v, GW_KIND_ROUTE, i, NULL, "invalid path type %d",
+		    rt->rt_path_type);
+	}
+	if (rt->rt_rewrite == NULL)
+		return;
+	if (rt->rt_path_type == GW_PATH_REGEX)
+		val_report(v, GW_KIND_ROUTE, i, "rewrite",
+		    "rewrite \"%s\" cannot be used with a regex match",
+		    rt->rt_rewrite);
+	else if (gw_path_check(rt->rt_rewrite, &errstr) == -1)
+		val_report(v, GW_KIND_ROUTE, i, "rewrite",
+		    "invalid rewrite \"%s\": %s", rt->rt_rewrite, errstr);
+}
+
+static void
+val_route_headers(struct val *v, size_t i, const struct gw_route *rt)
+{
+	const struct gw_hdr_match	**hs, *hm;
+	const char			 *errstr, *p;
+	size_t				  j;
+
+	hs = val_sorted_headers(rt);
+	for (j = 0; j < rt->rt_nheaders; j++) {
+		hm = hs[j];
+		for (p = CF_S(hm->hm_name); *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				break;
+		if (gw_header_name_check(hm->hm_name, &errstr) == -1)
+			val_report(v, GW_KIND_ROUTE, i, "headers",
+			    "invalid header name \"%s\": %s",
+			    CF_S(hm->hm_name), errstr);
+		else if (*p != '\0')
+			val_report(v, GW_KIND_ROUTE, i, "headers",
+			    "header name \"%s\" is not lowercase", hm->hm_name);
+		else if (j > 0 && strcmp(CF_S(hs[j - 1]->hm_name),
+		    hm->hm_name) == 0)
+			val_report(v, GW_KIND_ROUTE, i, "headers",
+			    "header \"%s\" is matched twice", hm->hm_name);
+		if (hm->hm_value != NULL &&
+		    gw_header_value_check(hm->hm_value, &errstr) == -1)
+			val_report(v, GW_KIND_ROUTE, i, "headers",
+			    "invalid value for header \"%s\": %s",
+			    CF_S(hm->hm_name), errstr);
+	}
+	free(hs);
+}
+
+static int
+val_edit_cmp(const void *a, const void *b)
+{
+	return cf_edit_cmp(*(const struct gw_hdr_edit *const *)a,
+	    *(const struct gw_hdr_edit *const *)b);
+}
+
+static void
+val_route_edits(struct val *v, size_t i, const struct gw_route *rt)
+{
+	const struct gw_hdr_edit	**es, *he;
+	const char			 *errstr, *field;
+	size_t				  j;
+	int				  phase_ok, op_ok;
+
+	es = gw_reallocarray(NULL, rt->rt_nedits, sizeof(*es));
+	for (j = 0; j < rt->rt_nedits; j++) {
+		he = es[j] = &rt->rt_edits[j];
+		field = he->he_phase == GW_PHASE_RESPONSE ?
+		    "response_headers" : "request_headers";
+		phase_ok = he->he_phase == GW_PHASE_REQUEST ||
+		    he->he_phase == GW_PHASE_RESPONSE;
+		op_ok = he->he_op >= GW_EDIT_SET && he->he_op <= GW_EDIT_REMOVE;
+		if (!phase_ok)
+			val_report(v, GW_KIND_ROUTE, i, field,
+			    "invalid header edit phase %d", he->he_phase);
+		if (!op_ok)
+			val_report(v, GW_KIND_ROUTE, i, field,
+			    "invalid header edit operation %d", he->he_op);
+		if (gw_header_name_check(he->he_name, &errstr) == -1)
+			val_report(v, GW_KIND_ROUTE, i, field,
+			    "invalid header name \"%s\" in an edit: %s",
+			    CF_S(he->he_name), errstr);
+		if (he->he_op == GW_EDIT_REMOVE && he->he_value != NULL)
+			val_report(v, GW_KIND_ROUTE, i, field,
+			    "removal of header \"%s\" has a value",
+			    CF_S(he->he_name));
+		else if (op_ok && he->he_op != GW_EDIT_REMOVE &&
+		    he->he_value == NULL)
+			val_report(v, GW_KIND_ROUTE, i, field,
+			    "%s of header \"%s\" has no value",
+			    gw_edit_op_names[he->he_op], CF_S(he->he_name));
+		else if (he->he_value != NULL &&
+		    gw_header_value_check(he->he_value, &errstr) == -1)
+			val_report(v, GW_KIND_ROUTE, i, field,
+			    "invalid value for header \"%s\": %s",
+			    CF_S(he->he_name), errstr);
+	}
+	/* Sorted, the edits of one (phase, op, name) sit side by side. */
+	qsort(es, rt->rt_nedits, sizeof(*es), val_edit_cmp);
+	for (j = 1; j < rt->rt_nedits; j++) {
+		he = es[j];
+		if (he->he_name == NULL || es[j - 1]->he_name == NULL ||
+		    cf_edit_cmp(es[j - 1], he) != 0 ||
+		    he->he_phase < GW_PHASE_REQUEST ||
+		    he->he_phase > GW_PHASE_RESPONSE ||
+		    he->he_op < GW_EDIT_SET || he->he_op > GW_EDIT_REMOVE)
+			continue;
+		val_report(v, GW_KIND_ROUTE, i, he->he_phase ==
+		    GW_PHASE_RESPONSE ? "response_headers" : "request_headers",
+		    "more than one \"%s\" edit of %s header \"%s\"",
+		    gw_edit_op_names[he->he_op], gw_phase_names[he->he_phase],
+		    he->he_name);
+	}
+	free(es);
+}
+
+static void
+val_route(struct val *v, size_t i, size_t name_first, size_t match_first)
+{
+	const struct gw_route	*rt = &v->v_cf->cf_routes[i];
+	const char		*errstr;
+	char			*c, *bad = NULL, a[32];
+
+	if (gw_name_check(rt->rt_name, &errstr) == -1)
+		val_report(v, GW_KIND_ROUTE, i, "name",
+		    "invalid route name \"%s\": %s", CF_S(rt->rt_name), errstr);
+	else if (name_first != i)
+		val_report(v, GW_KIND_ROUTE, i, "name",
+		    "duplicate route \"%s\"", rt->rt_name);
+	if (rt->rt_service == NULL)
+		val_report(v, GW_KIND_ROUTE, i, "service", "missing service");
+	else if (!val_has_service(v, rt->rt_service))
+		val_report(v, GW_KIND_ROUTE, i, "service",
+		    "unknown service \"%s\"", rt->rt_service);
+	if (rt->rt_host != NULL) {
+		if ((c = gw_route_host_norm(rt->rt_host, &errstr)) == NULL)
+			val_report(v, GW_KIND_ROUTE, i, "host",
+			    "invalid host \"%s\": %s", rt->rt_host, errstr);
+		else if (strcmp(c, rt->rt_host) != 0)
+			val_report(v, GW_KIND_ROUTE, i, "host",
+			    "host \"%s\" is not in canonical form \"%s\"",
+			    rt->rt_host, c);
+		free(c);
+	}
+	val_route_path(v, i, rt);
+	if (rt->rt_methods != NULL) {
+		if ((c = cf_methods_norm(rt->rt_methods, &bad,
+		    &errstr)) == NULL)
+			val_report(v, GW_KIND_ROUTE, i, "methods",
+			    "invalid method \"%s\" in \"%s\": %s", bad,
+			    rt->rt_methods, errstr);
+		else if (strcmp(c, rt->rt_methods) != 0)
+			val_report(v, GW_KIND_ROUTE, i, "methods",
+			    "methods \"%s\" are not in canonical form \"%s\"",
+			    rt->rt_methods, c);
+		free(c);
+		free(bad);
+	}
+	val_route_headers(v, i, rt);
+	val_route_edits(v, i, rt);
+	if (rt->rt_timeout_ms != 0 &&
+	    (rt->rt_timeout_ms < 1 || rt->rt_timeout_ms > CF_DAY_MS))
+		val_report(v, GW_KIND_ROUTE, i, "timeout",
+		    "timeout %s out of range 1ms..1d (0: the service's)",
+		    gw_duration_fmt(rt->rt_timeout_ms, a, sizeof(a)));
+	if (rt->rt_priority < GW_PRIORITY_MIN ||
+	    rt->rt_priority > GW_PRIORITY_MAX)
+		val_report(v, GW_KIND_ROUTE, i, "priority",
+		    "priority %lld out of range %d..%d",
+		    (long long)rt->rt_priority, GW_PRIORITY_MIN,
+		    GW_PRIORITY_MAX);
+	if (match_first != i)
+		val_report(v, GW_KIND_ROUTE, i, NULL,
+		    "matches exactly the same requests as route \"%s\"",
+		    CF_S(v->v_cf->cf_routes[match_first].rt_name));
+}
+
+int
+gw_config_validate(const struct gw_config *cf, const struct gw_report *rp)
+{
+	struct val	 v;
+	size_t		*sfirst, *bfirst, *rfirst, *mfirst, i;
+
+	memset(&v, 0, sizeof(v));
+	v.v_cf = cf;
+	v.v_rp = rp;
+	v.v_names = gw_reallocarray(NULL, cf->cf_nservices,
+	    sizeof(*v.v_names));
+	for (i = 0; i < cf->cf_nservices; i++)
+		if (cf->cf_services[i].sv_name != NULL)
+			v.v_names[v.v_nnames++] = cf->cf_services[i].sv_name;
+	qsort(v.v_names, v.v_nnames, sizeof(*v.v_names), cf_strp_cmp);
+
+	sfirst = val_find_dups(cf, VAL_SERVICE_NAME, cf->cf_nservices);
+	bfirst = val_find_dups(cf, VAL_BACKEND_ADDR, cf->cf_nbackends);
+	rfirst = val_find_dups(cf, VAL_ROUTE_NAME, cf->cf_nroutes);
+	mfirst = val_find_dups(cf, VAL_ROUTE_MATCH, cf->cf_nroutes);
+	for (i = 0; i < cf->cf_nservices; i++)
+		val_service(&v, i, sfirst[i]);
+	for (i = 0; i < cf->cf_nbackends; i++)
+		val_backend(&v, i, bfirst[i]);
+	for (i = 0; i < cf->cf_nroutes; i++)
+		val_route(&v, i, rfirst[i], mfirst[i]);
+	free(sfirst);
+	free(bfirst);
+	free(rfirst);
+	free(mfirst);
+	free(v.v_names);
+	return v.v_n;
+}

@@ -1,0 +1,1156 @@
+/*
+ * conv: the configuration model as jansson trees, the one shape of
+ * export, apply, diff and history records:
+ *
+ *   services:
+ *   - name: web
+ *     lb: round_robin              every gw_service_fields entry, nested
+ *     timeouts: {connect: 3s}      under its f_group when it has one
+ *     backends:
+ *     - {address: 10.0.0.1:8080, weight: 1, state: enabled}
+ *   routes:
+ *   - {name: api, service: web, priority: 0, prefix: /api, ...}
+ *
+ * Services are table driven, so a new setting reaches export and apply
+ * without a change here.  Reading checks each value with the model's own
+ * parsers and reports every problem of a file, each naming the file, the
+ * line, the object and the value, so one run shows an operator all there
+ * is to fix.  What needs the whole configuration (references, cross-field
+ * rules, overlapping routes) is gw_config_validate()'s, which the caller
+ * runs on the result; only duplicates within the file are caught here,
+ * because the parallel arrays of struct conv_src need one node per object.
+ */
+#include <err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "addr.h"
+#include "config.h"
+#include "duration.h"
+#include "str.h"
+#include "gwctl.h"
+
+/* Enough for the text of any JSON number. */
+#define CONV_NUM_MAX	64
+
+/* The key of each enum gw_path_type in a route. */
+static const char *const conv_path_keys[] = { "prefix", "path", "regex" };
+#define CONV_NPATH_KEYS	(sizeof(conv_path_keys) / sizeof(conv_path_keys[0]))
+
+/* Header edit ops, GW_EDIT_SET..GW_EDIT_REMOVE. */
+#define CONV_NOPS	(GW_EDIT_REMOVE + 1)
+
+/* How a bad value of each field type is named in messages. */
+static const char *const conv_ftype_words[] = {
+	[GW_FT_INT] = "number",
+	[GW_FT_DURATION] = "duration",
+	[GW_FT_PERCENT] = "percentage",
+	[GW_FT_ENUM] = "value",
+	[GW_FT_STR] = "value"
+};
+
+/*
+ * One read.  A file's problems are printed with warnx; the first problem
+ * of a history record goes to cx_errbuf instead.
+ */
+struct conv_ctx {
+	const char		*cx_file;	/* NULL: a history record */
+	const struct yaml_lines	*cx_lines;	/* NULL: no line numbers */
+	char			*cx_errbuf;	/* NULL: print */
+	size_t			 cx_errlen;
+	int			 cx_nerr;
+};
+
+/* The object being read, as messages name it. */
+struct conv_obj {
+	struct conv_ctx	*ob_cx;
+	const char	*ob_kind;	/* "service", ...; NULL: the document */
+	const char	*ob_name;	/* NULL until known and valid */
+	json_t		*ob_node;	/* its line when a value has none */
+	json_t		*ob_near;	/* or the mapping being read, if set */
+};
+
+static void	conv_problem(struct conv_obj *, json_t *, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Reports one problem: "FILE:LINE: KIND \"NAME\": MESSAGE".  at is the
+ * node the problem is about; null values have no line (see yamlio.c), so
+ * the line of the mapping holding them stands in, else the object's.
+ */
+static void
+conv_problem(struct conv_obj *ob, json_t *at, const char *fmt, ...)
+{
+	struct conv_ctx	*cx = ob->ob_cx;
+	struct gw_buf	 b = { NULL, 0, 0 };
+	va_list		 ap;
+	int		 line;
+
+	if (cx->cx_errbuf == NULL && cx->cx_file != NULL) {
+		line = yamlio_line(cx->cx_lines, at);
+		if (line == 0)
+			line = yamlio_line(cx->cx_lines, ob->ob_near);
+		if (line == 0)
+			line = yamlio_line(cx->cx_lines, ob->ob_node);
+		if (line > 0)
+			gw_buf_printf(&b, "%s:%d: ", cx->cx_file, line);
+		else
+			gw_buf_printf(&b, "%s: ", cx->cx_file);
+	}
+	if (ob->ob_kind != NULL && ob->ob_name != NULL)
+		gw_buf_printf(&b, "%s \"%s\": ", ob->ob_kind, ob->ob_name);
+	else if (ob->ob_kind != NULL)
+		gw_buf_printf(&b, "%s: ", ob->ob_kind);
+	va_start(ap, fmt);
+	gw_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (cx->cx_errbuf == NULL)
+		warnx("%s", gw_buf_str(&b));
+	else if (cx->cx_nerr == 0)
+		gw_strlcpy(cx->cx_errbuf, gw_buf_str(&b), cx->cx_errlen);
+	gw_buf_free(&b);
+	cx->cx_nerr++;
+}
+
+static const char *
+conv_type(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "a mapping";
+	case JSON_ARRAY:
+		return "a list";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		break;
+	}
+	return "nothing";
+}
+
+/* 0 when v has the type, else -1 after saying what field should be. */
+static int
+conv_expect(struct conv_obj *ob, const char *field, json_t *v, json_type t)
+{
+	if (json_typeof(v) == t)
+		return 0;
+	conv_problem(ob, v, "%s: expected %s, got %s", field,
+	    t == JSON_OBJECT ? "a mapping" : "a list", conv_type(v));
+	return -1;
+}
+
+/*
+ * The text of scalar v: a string as YAML gives every scalar, or a number
+ * as JSON files and history records write one.  NULL after reporting
+ * anything else.
+ */
+static const char *
+conv_scalar(struct conv_obj *ob, const char *field, json_t *v, char *buf,
+    size_t len)
+{
+	const char	*s;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		s = json_string_value(v);
+		/* C strings end at a NUL: "a\0b" must not pass as "a". */
+		if (strlen(s) != json_string_length(v)) {
+			conv_problem(ob, v, "%s: contains a NUL byte", field);
+			return NULL;
+		}
+		return s;
+	case JSON_INTEGER:
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return buf;
+	case JSON_REAL:
+		snprintf(buf, len, "%.17g", json_real_value(v));
+		return buf;
+	case JSON_NULL:
+		conv_problem(ob, v, "%s: missing value", field);
+		return NULL;
+	default:
+		conv_problem(ob, v, "%s: expected a single value, got %s",
+		    field, conv_type(v));
+		return NULL;
+	}
+}
+
+/* The text of a required key of j, or NULL after reporting. */
+static const char *
+conv_required(struct conv_obj *ob, json_t *j, const char *key, char *buf,
+    size_t len)
+{
+	json_t	*v;
+
+	if ((v = json_object_get(j, key)) == NULL || json_is_null(v)) {
+		conv_problem(ob, j, "missing %s", key);
+		return NULL;
+	}
+	return conv_scalar(ob, key, v, buf, len);
+}
+
+/* "expected one of a, b or c" for a value not in names. */
+static void
+conv_bad_enum(struct conv_obj *ob, json_t *v, const char *field,
+    const char *text, const char *const *names)
+{
+	struct gw_buf	 b = { NULL, 0, 0 };
+	size_t		 i;
+
+	for (i = 0; names[i] != NULL; i++)
+		gw_buf_printf(&b, "%s%s", i == 0 ? "" :
+		    names[i + 1] == NULL ? " or " : ", ", names[i]);
+	conv_problem(ob, v, "%s: invalid value \"%s\": expected %s", field,
+	    text, gw_buf_str(&b));
+	gw_buf_free(&b);
+}
+
+/* The name of an object; NULL (reported) when missing or invalid. */
+static const char *
+conv_name(struct conv_obj *ob, json_t *j, char *buf, size_t len)
+{
+	const char	*name, *errstr;
+
+	if ((name = conv_required(ob, j, "name", buf, len)) == NULL)
+		return NULL;
+	if (gw_name_check(name, &errstr) == -1) {
+		conv_problem(ob, json_object_get(j, "name"),
+		    "name: invalid name \"%s\": %s", name, errstr);
+		return NULL;
+	}
+	return name;
+}
+
+/* json_string() refuses bytes that are not UTF-8; keep them anyway. */
+static json_t *
+conv_jstr(const char *s)
+{
+	json_t	*j;
+
+	if ((j = json_string(s)) == NULL)
+		j = json_string_nocheck(s);
+	return j;
+}
+
+/*
+ * Services.
+ */
+
+static json_t *
+conv_field_json(const struct gw_field *f, const struct gw_service *sv)
+{
+	const char	*text;
+	char		 buf[CONV_NUM_MAX];
+
+	if ((text = gw_field_get(f, sv, buf, sizeof(buf))) == NULL)
+		return NULL;
+	if (f->f_type == GW_FT_INT)
+		return json_integer(strtoll(text, NULL, 10));
+	return conv_jstr(text);
+}
+
+json_t *
+conv_service_json(const struct gw_service *sv, const struct gw_config *cf)
+{
+	const struct gw_field	*f;
+	json_t			*o, *v, *g, *bes;
+	size_t			 i;
+
+	o = json_object();
+	json_object_set_new(o, "name", conv_jstr(sv->sv_name));
+	for (i = 0; i < gw_service_nfields; i++) {
+		f = &gw_service_fields[i];
+		if ((v = conv_field_json(f, sv)) == NULL)
+			continue;
+		if (f->f_group == NULL) {
+			json_object_set_new(o, f->f_key, v);
+			continue;
+		}
+		/* A group goes where its first field is, in table order. */
+		if ((g = json_object_get(o, f->f_group)) == NULL) {
+			g = json_object();
+			json_object_set_new(o, f->f_group, g);
+		}
+		json_object_set_new(g, f->f_key, v);
+	}
+	if (cf != NULL) {
+		bes = json_array();
+		for (i = 0; i < cf->cf_nbackends; i++)
+			if (gw_streq_null(cf->cf_backends[i].be_service,
+			    sv->sv_name))
+				json_array_append_new(bes,
+				    conv_backend_json(&cf->cf_backends[i], 0));
+		json_object_set_new(o, "backends", bes);
+	}
+	return o;
+}
+
+static int
+conv_is_group(const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < gw_service_nfields; i++)
+		if (gw_service_fields[i].f_group != NULL &&
+		    strcmp(gw_service_fields[i].f_group, key) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+conv_service_field(struct conv_obj *ob, struct gw_service *sv,
+    const struct gw_field *f, json_t *v)
+{
+	const char	*text, *errstr;
+	char		*path, num[CONV_NUM_MAX];
+
+	path = f->f_group != NULL ?
+	    gw_asprintf("%s.%s", f->f_group, f->f_key) : gw_strdup(f->f_key);
+	if (json_is_null(v)) {
+		/* "host: ~" clears a nullable field; others need a value. */
+		if (gw_field_set(f, sv, NULL, &errstr) == -1)
+			conv_problem(ob, v, "%s: missing value", path);
+	} else if ((text = conv_scalar(ob, path, v, num, sizeof(num))) ==
+	    NULL) {
+		/* reported */
+	} else if (gw_field_set(f, sv, text, &errstr) == -1) {
+		if (f->f_type == GW_FT_ENUM)
+			conv_bad_enum(ob, v, path, text, f->f_enum);
+		else
+			conv_problem(ob, v, "%s: invalid %s \"%s\": %s", path,
+			    conv_ftype_words[f->f_type], text, errstr);
+	}
+	free(path);
+}
+
+static void
+conv_service_group(struct conv_obj *ob, struct gw_service *sv,
+    const char *group, json_t *g)
+{
+	const struct gw_field	*f;
+	const char		*key;
+	json_t			*v;
+
+	/* "timeouts:" with nothing under it changes nothing. */
+	if (json_is_null(g) || conv_expect(ob, group, g, JSON_OBJECT) == -1)
+		return;
+	ob->ob_near = g;
+	json_object_foreach(g, key, v) {
+		if ((f = gw_service_field_by_key(group, key)) != NULL)
+			conv_service_field(ob, sv, f, v);
+		else
+			conv_problem(ob, v, "unknown key \"%s.%s\"", group,
+			    key);
+	}
+	ob->ob_near = NULL;
+}
+
+/*
+ * Reads one service into sv (always initialised; the caller frees it).
+ * In a file its backends node goes to *backends; a history record passes
+ * NULL, as its backends have records of their own.  0, or -1 after
+ * reporting.
+ */
+static int
+conv_service_parse(struct conv_ctx *cx, json_t *j, struct gw_service *sv,
+    json_t **backends)
+{
+	struct conv_obj		 ob = { cx, "service", NULL, j, NULL };
+	const struct gw_field	*f;
+	const char		*key;
+	json_t			*v;
+	char			 num[CONV_NUM_MAX];
+	int			 nerr = cx->cx_nerr;
+
+	if (!json_is_object(j)) {
+		gw_service_init(sv, NULL);
+		conv_problem(&ob, j, "expected a mapping, got %s",
+		    conv_type(j));
+		return -1;
+	}
+	ob.ob_name = conv_name(&ob, j, num, sizeof(num));
+	gw_service_init(sv, ob.ob_name);
+	json_object_foreach(j, key, v) {
+		if (strcmp(key, "name") == 0)
+			continue;
+		if (strcmp(key, "backends") == 0) {
+			if (backends != NULL)
+				*backends = v;
+		} else if ((f = gw_service_field_by_key(NULL, key)) != NULL)
+			conv_service_field(&ob, sv, f, v);
+		else if (conv_is_group(key))
+			conv_service_group(&ob, sv, key, v);
+		else
+			conv_problem(&ob, v, "unknown key \"%s\"", key);
+	}
+	return cx->cx_nerr > nerr ? -1 : 0;
+}
+
+int
+conv_service_from_json(json_t *j, struct gw_service *sv, char *errbuf,
+    size_t errlen)
+{
+	struct conv_ctx	 cx = { NULL, NULL, errbuf, errlen, 0 };
+
+	if (conv_service_parse(&cx, j, sv, NULL) == -1) {
+		gw_service_free(sv);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Backends.
+ */
+
+json_t *
+conv_backend_json(const struct gw_backend *be, int with_service)
+{
+	json_t	*o;
+	char	 addr[GW_ADDR_STR_MAX];
+
+	o = json_object();
+	if (with_service)
+		json_object_set_new(o, "service", conv_jstr(be->be_service));
+	json_object_set_new(o, "address", conv_jstr(gw_addr_fmt(be->be_host,
+	    be->be_port, addr, sizeof(addr))));
+	json_object_set_new(o, "weight", json_integer(be->be_weight));
+	if (be->be_state >= GW_ADMIN_ENABLED &&
+	    be->be_state <= GW_ADMIN_DISABLED)
+		json_object_set_new(o, "state",
+		    json_string(gw_admin_names[be->be_state]));
+	else
+		json_object_set_new(o, "state", json_integer(be->be_state));
+	return o;
+}
+
+/*
+ * Reads one backend into be (always initialised).  In a file, parent is
+ * the enclosing service's name (NULL when it has no valid one); a history
+ * record passes nested 0 and names its service itself.
+ */
+static int
+conv_backend_parse(struct conv_ctx *cx, json_t *j, int nested,
+    const char *parent, struct gw_backend *be)
+{
+	struct conv_obj	 ob = { cx, "backend", NULL, j, NULL };
+	struct gw_addr	 a;
+	const char	*key, *text, *service = parent, *errstr;
+	json_t		*v;
+	char		 num[CONV_NUM_MAX], snum[CONV_NUM_MAX];
+	char		 id[GW_ADDR_STR_MAX + GW_NAME_MAX + 2];
+	int		 nerr = cx->cx_nerr, have_addr = 0;
+
+	if (!json_is_object(j)) {
+		gw_backend_init(be, parent, NULL, 0);
+		conv_problem(&ob, j, "expected a mapping, got %s",
+		    conv_type(j));
+		return -1;
+	}
+	if (!nested)
+		service = conv_required(&ob, j, "service", snum, sizeof(snum));
+	if ((text = conv_required(&ob, j, "address", num, sizeof(num))) !=
+	    NULL) {
+		if (gw_addr_parse(text, 0, &a, &errstr) == -1)
+			conv_problem(&ob, json_object_get(j, "address"),
+			    "address: invalid address \"%s\": %s", text,
+			    errstr);
+		else
+			have_addr = 1;
+	}
+	gw_backend_init(be, service, have_addr ? a.ad_host : NULL,
+	    have_addr ? a.ad_port : 0);
+	if (have_addr && service != NULL)
+		ob.ob_name = gw_backend_id(be, id, sizeof(id));
+
+	json_object_foreach(j, key, v) {
+		if (strcmp(key, "address") == 0)
+			continue;
+		if (strcmp(key, "service") == 0) {
+			/* Allowed in a file when it says the obvious. */
+			if (!nested || parent == NULL)
+				continue;
+			if ((text = conv_scalar(&ob, key, v, num,
+			    sizeof(num))) != NULL && strcmp(text, parent) != 0)
+				conv_problem(&ob, v, "service: \"%s\" is not "
+				    "the enclosing service \"%s\"", text,
+				    parent);
+		} else if (strcmp(key, "weight") == 0) {
+			if (json_is_null(v) || (text = conv_scalar(&ob, key,
+			    v, num, sizeof(num))) == NULL)
+				continue;
+			if (gw_weight_parse(text, &be->be_weight, &errstr) ==
+			    -1)
+				conv_problem(&ob, v, "weight: invalid weight "
+				    "\"%s\": %s", text, errstr);
+		} else if (strcmp(key, "state") == 0) {
+			if (json_is_null(v) || (text = conv_scalar(&ob, key,
+			    v, num, sizeof(num))) == NULL)
+				continue;
+			if (gw_enum_parse(gw_admin_names, text, &be->be_state,
+			    &errstr) == -1)
+				conv_bad_enum(&ob, v, key, text,
+				    gw_admin_names);
+		} else
+			conv_problem(&ob, v, "unknown key \"%s\"", key);
+	}
+	return cx->cx_nerr > nerr ? -1 : 0;
+}
+
+int
+conv_backend_from_json(json_t *j, struct gw_backend *be, char *errbuf,
+    size_t errlen)
+{
+	struct conv_ctx	 cx = { NULL, NULL, errbuf, errlen, 0 };
+
+	if (conv_backend_parse(&cx, j, 0, NULL, be) == -1) {
+		gw_backend_free(be);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Routes.
+ */
+
+/*
+ * One phase's header edits: {"set": {...}, "add": {...}, "remove": [...]}.
+ * A name with several edits of one op (two adds of Set-Cookie) carries a
+ * list of values, so every edit survives the round trip.
+ */
+static json_t *
+conv_edits_json(const struct gw_route *rt, int phase)
+{
+	const struct gw_hdr_edit	*he;
+	json_t				*ops[CONV_NOPS], *o, *old, *val;
+	size_t				 i;
+	int				 op;
+
+	for (op = 0; op < CONV_NOPS; op++)
+		ops[op] = NULL;
+	for (i = 0; i < rt->rt_nedits; i++) {
+		he = &rt->rt_edits[i];
+		if (he->he_phase != phase || he->he_op < GW_EDIT_SET ||
+		    he->he_op > GW_EDIT_REMOVE)
+			continue;
+		if (ops[he->he_op] == NULL)
+			ops[he->he_op] = he->he_op == GW_EDIT_REMOVE ?
+			    json_array() : json_object();
+		if (he->he_op == GW_EDIT_REMOVE) {
+			json_array_append_new(ops[he->he_op],
+			    conv_jstr(he->he_name));
+			continue;
+		}
+		val = conv_jstr(he->he_value != NULL ? he->he_value : "");
+		if ((old = json_object_get(ops[he->he_op], he->he_name)) ==
+		    NULL)
+			json_object_set_new(ops[he->he_op], he->he_name, val);
+		else if (json_is_array(old))
+			json_array_append_new(old, val);
+		else
+			json_object_set_new(ops[he->he_op], he->he_name,
+			    json_pack("[O, o]", old, val));
+	}
+	o = json_object();
+	for (op = 0; op < CONV_NOPS; op++)
+		if (ops[op] != NULL)
+			json_object_set_new(o, gw_edit_op_names[op], ops[op]);
+	if (json_object_size(o) == 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *
+conv_route_json(const struct gw_route *rt)
+{
+	const char	*p;
+	json_t		*o, *a, *h;
+	size_t		 i, len;
+	char		 buf[64];
+
+	o = json_object();
+	json_object_set_new(o, "name", conv_jstr(rt->rt_name));
+	json_object_set_new(o, "service", conv_jstr(rt->rt_service));
+	json_object_set_new(o, "priority", json_integer(rt->rt_priority));
+	if (rt->rt_host != NULL)
+		json_object_set_new(o, "host", conv_jstr(rt->rt_host));
+	if (rt->rt_path_type >= 0 &&
+	    (size_t)rt->rt_path_type < CONV_NPATH_KEYS && rt->rt_path != NULL)
+		json_object_set_new(o, conv_path_keys[rt->rt_path_type],
+		    conv_jstr(rt->rt_path));
+	if (rt->rt_methods != NULL) {
+		/* "GET,POST" as ["GET", "POST"]. */
+		a = json_array();
+		p = rt->rt_methods;
+		do {
+			len = strcspn(p, ",");
+			json_array_append_new(a, json_stringn(p, len));
+			p += len;
+		} while (*p++ == ',');
+		json_object_set_new(o, "methods", a);
+	}
+	if (rt->rt_nheaders > 0) {
+		h = json_object();
+		for (i = 0; i < rt->rt_nheaders; i++)
+			json_object_set_new(h, rt->rt_headers[i].hm_name,
+			    rt->rt_headers[i].hm_value != NULL ?
+			    conv_jstr(rt->rt_headers[i].hm_value) :
+			    json_null());
+		json_object_set_new(o, "headers", h);
+	}
+	if (rt->rt_rewrite != NULL)
+		json_object_set_new(o, "rewrite", conv_jstr(rt->rt_rewrite));
+	if (rt->rt_timeout_ms != 0)
+		json_object_set_new(o, "timeout", json_string(
+		    gw_duration_fmt(rt->rt_timeout_ms, buf, sizeof(buf))));
+	if ((h = conv_edits_json(rt, GW_PHASE_REQUEST)) != NULL)
+		json_object_set_new(o, "request_headers", h);
+	if ((h = conv_edits_json(rt, GW_PHASE_RESPONSE)) != NULL)
+		json_object_set_new(o, "response_headers", h);
+	return o;
+}
+
+/* One header edit; path is "request_headers.set" and the like. */
+static void
+conv_route_edit(struct conv_obj *ob, struct gw_route *rt, int phase, int op,
+    const char *path, const char *name, json_t *v)
+{
+	const char	*text, *errstr;
+	char		*field, num[CONV_NUM_MAX];
+
+	if (gw_header_name_check(name, &errstr) == -1) {
+		conv_problem(ob, v, "%s: invalid header name \"%s\": %s", path,
+		    name, errstr);
+		return;
+	}
+	field = gw_asprintf("%s.%s", path, name);
+	if ((text = conv_scalar(ob, field, v, num, sizeof(num))) == NULL) {
+		/* reported */
+	} else if (gw_header_value_check(text, &errstr) == -1)
+		conv_problem(ob, v, "%s: invalid header value \"%s\": %s",
+		    field, text, errstr);
+	else
+		gw_route_add_edit(rt, phase, op, name, text);
+	free(field);
+}
+
+/* Edits of one op given as {NAME: VALUE} or {NAME: [VALUE, ...]}. */
+static void
+conv_route_edit_map(struct conv_obj *ob, struct gw_route *rt, int phase,
+    int op, const char *group, json_t *m)
+{
+	const char	*name;
+	json_t		*v, *item;
+	char		*path;
+	size_t		 i;
+
+	path = gw_asprintf("%s.%s", group, gw_edit_op_names[op]);
+	if (!json_is_null(m) && conv_expect(ob, path, m, JSON_OBJECT) == 0) {
+		ob->ob_near = m;
+		json_object_foreach(m, name, v) {
+			if (!json_is_array(v)) {
+				conv_route_edit(ob, rt, phase, op, path, name,
+				    v);
+				continue;
+			}
+			json_array_foreach(v, i, item)
+				conv_route_edit(ob, rt, phase, op, path, name,
+				    item);
+		}
+		ob->ob_near = NULL;
+	}
+	free(path);
+}
+
+static void
+conv_route_edits(struct conv_obj *ob, struct gw_route *rt, int phase,
+    const char *group, json_t *g)
+{
+	const char	*key, *name, *errstr;
+	json_t		*v, *item;
+	char		*path, num[CONV_NUM_MAX];
+	size_t		 i;
+
+	if (json_is_null(g) || conv_expect(ob, group, g, JSON_OBJECT) == -1)
+		return;
+	json_object_foreach(g, key, v) {
+		if (strcmp(key, "set") == 0)
+			conv_route_edit_map(ob, rt, phase, GW_EDIT_SET, group,
+			    v);
+		else if (strcmp(key, "add") == 0)
+			conv_route_edit_map(ob, rt, phase, GW_EDIT_ADD, group,
+			    v);
+		else if (strcmp(key, "remove") != 0)
+			conv_problem(ob, v, "unknown key \"%s.%s\"", group,
+			    key);
+	}
+	if ((v = json_object_get(g, "remove")) == NULL || json_is_null(v))
+		return;
+	path = gw_asprintf("%s.remove", group);
+	if (conv_expect(ob, path, v, JSON_ARRAY) == 0) {
+		json_array_foreach(v, i, item) {
+			if ((name = conv_scalar(ob, path, item, num,
+			    sizeof(num))) == NULL)
+				continue;
+			if (gw_header_name_check(name, &errstr) == -1)
+				conv_problem(ob, item, "%s: invalid header "
+				    "name \"%s\": %s", path, name, errstr);
+			else
+				gw_route_add_edit(rt, phase, GW_EDIT_REMOVE,
+				    name, NULL);
+		}
+	}
+	free(path);
+}
+
+static void
+conv_route_headers(struct conv_obj *ob, struct gw_route *rt, json_t *h)
+{
+	const char	*name, *text, *errstr;
+	json_t		*v;
+	char		*lname, *field, num[CONV_NUM_MAX];
+	size_t		 i;
+
+	if (json_is_null(h) || conv_expect(ob, "headers", h, JSON_OBJECT) ==
+	    -1)
+		return;
+	ob->ob_near = h;
+	json_object_foreach(h, name, v) {
+		if (gw_header_name_check(name, &errstr) == -1) {
+			conv_problem(ob, v, "headers: invalid header name "
+			    "\"%s\": %s", name, errstr);
+			continue;
+		}
+		/* Names are case-insensitive: X-Env and x-env are one. */
+		lname = gw_str_lower(gw_strdup(name));
+		for (i = 0; i < rt->rt_nheaders; i++)
+			if (strcmp(rt->rt_headers[i].hm_name, lname) == 0)
+				break;
+		field = gw_asprintf("headers.%s", name);
+		if (i < rt->rt_nheaders)
+			conv_problem(ob, v, "headers: duplicate header \"%s\"",
+			    lname);
+		else if (json_is_null(v))
+			gw_route_add_match(rt, lname, NULL);
+		else if ((text = conv_scalar(ob, field, v, num,
+		    sizeof(num))) == NULL) {
+			/* reported */
+		} else if (gw_header_value_check(text, &errstr) == -1)
+			conv_problem(ob, v, "%s: invalid header value "
+			    "\"%s\": %s", field, text, errstr);
+		else
+			gw_route_add_match(rt, lname, text);
+		free(field);
+		free(lname);
+	}
+	ob->ob_near = NULL;
+}
+
+static void
+conv_route_methods(struct conv_obj *ob, struct gw_route *rt, json_t *m)
+{
+	const char	*text, *errstr;
+	json_t		*v;
+	char		**list, *norm, num[CONV_NUM_MAX];
+	size_t		 i, n = 0;
+
+	if (json_is_null(m) || conv_expect(ob, "methods", m, JSON_ARRAY) ==
+	    -1)
+		return;
+	list = gw_calloc(json_array_size(m) + 1, sizeof(*list));
+	json_array_foreach(m, i, v) {
+		if ((text = conv_scalar(ob, "methods", v, num,
+		    sizeof(num))) == NULL)
+			continue;
+		if ((norm = gw_method_norm(text, &errstr)) == NULL)
+			conv_problem(ob, v, "methods: invalid method \"%s\": "
+			    "%s", text, errstr);
+		else
+			list[n++] = norm;
+	}
+	free(rt->rt_methods);
+	rt->rt_methods = gw_methods_join(list, n);
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* prefix, path or regex: the one way a route matches paths. */
+static void
+conv_route_match(struct conv_obj *ob, struct gw_route *rt, int type,
+    const char *key, json_t *v)
+{
+	const char	*text, *errstr;
+	char		 num[CONV_NUM_MAX], errbuf[256];
+
+	if ((text = conv_scalar(ob, key, v, num, sizeof(num))) == NULL)
+		return;
+	if (type == GW_PATH_REGEX) {
+		if (gw_regex_check(text, errbuf, sizeof(errbuf)) == -1) {
+			conv_problem(ob, v, "regex: invalid regex \"%s\": %s",
+			    text, errbuf);
+			return;
+		}
+	} else if (gw_path_check(text, &errstr) == -1) {
+		conv_problem(ob, v, "%s: invalid path \"%s\": %s", key, text,
+		    errstr);
+		return;
+	}
+	rt->rt_path_type = type;
+	free(rt->rt_path);
+	rt->rt_path = gw_strdup(text);
+}
+
+/* Keys whose null means "not set": the default stays. */
+static void
+conv_route_scalar(struct conv_obj *ob, struct gw_route *rt, const char *key,
+    json_t *v)
+{
+	const char	*text, *errstr;
+	char		*host, num[CONV_NUM_MAX];
+
+	if (json_is_null(v) ||
+	    (text = conv_scalar(ob, key, v, num, sizeof(num))) == NULL)
+		return;
+	if (strcmp(key, "priority") == 0) {
+		if (gw_priority_parse(text, &rt->rt_priority, &errstr) == -1)
+			conv_problem(ob, v, "priority: invalid priority "
+			    "\"%s\": %s", text, errstr);
+	} else if (strcmp(key, "host") == 0) {
+		if ((host = gw_route_host_norm(text, &errstr)) == NULL)
+			conv_problem(ob, v, "host: invalid host \"%s\": %s",
+			    text, errstr);
+		else {
+			free(rt->rt_host);
+			rt->rt_host = host;
+		}
+	} else if (strcmp(key, "rewrite") == 0) {
+		if (gw_path_check(text, &errstr) == -1)
+			conv_problem(ob, v, "rewrite: invalid path \"%s\": %s",
+			    text, errstr);
+		else {
+			free(rt->rt_rewrite);
+			rt->rt_rewrite = gw_strdup(text);
+		}
+	} else if (strcmp(key, "timeout") == 0) {
+		if (gw_duration_parse(text, &rt->rt_timeout_ms, &errstr) == -1)
+			conv_problem(ob, v, "timeout: invalid duration "
+			    "\"%s\": %s", text, errstr);
+	}
+}
+
+/* Reads one route into rt (always initialised).  0, or -1 if reported. */
+static int
+conv_route_parse(struct conv_ctx *cx, json_t *j, struct gw_route *rt)
+{
+	struct conv_obj	 ob = { cx, "route", NULL, j, NULL };
+	const char	*key, *service, *match = NULL;
+	json_t		*v;
+	char		 num[CONV_NUM_MAX], snum[CONV_NUM_MAX];
+	size_t		 i;
+	int		 nerr = cx->cx_nerr;
+
+	if (!json_is_object(j)) {
+		gw_route_init(rt, NULL, NULL);
+		conv_problem(&ob, j, "expected a mapping, got %s",
+		    conv_type(j));
+		return -1;
+	}
+	ob.ob_name = conv_name(&ob, j, num, sizeof(num));
+	service = conv_required(&ob, j, "service", snum, sizeof(snum));
+	gw_route_init(rt, ob.ob_name, service);
+	json_object_foreach(j, key, v) {
+		for (i = 0; i < CONV_NPATH_KEYS; i++)
+			if (strcmp(key, conv_path_keys[i]) == 0)
+				break;
+		if (i < CONV_NPATH_KEYS) {
+			if (match != NULL)
+				conv_problem(&ob, v, "%s: prefix, path and "
+				    "regex exclude each other (%s given too)",
+				    key, match);
+			else
+				conv_route_match(&ob, rt, (int)i, key, v);
+			match = key;
+		} else if (strcmp(key, "name") == 0 ||
+		    strcmp(key, "service") == 0)
+			continue;
+		else if (strcmp(key, "priority") == 0 ||
+		    strcmp(key, "host") == 0 || strcmp(key, "rewrite") == 0 ||
+		    strcmp(key, "timeout") == 0)
+			conv_route_scalar(&ob, rt, key, v);
+		else if (strcmp(key, "methods") == 0)
+			conv_route_methods(&ob, rt, v);
+		else if (strcmp(key, "headers") == 0)
+			conv_route_headers(&ob, rt, v);
+		else if (strcmp(key, "request_headers") == 0)
+			conv_route_edits(&ob, rt, GW_PHASE_REQUEST, key, v);
+		else if (strcmp(key, "response_headers") == 0)
+			conv_route_edits(&ob, rt, GW_PHASE_RESPONSE, key, v);
+		else
+			conv_problem(&ob, v, "unknown key \"%s\"", key);
+	}
+	return cx->cx_nerr > nerr ? -1 : 0;
+}
+
+int
+conv_route_from_json(json_t *j, struct gw_route *rt, char *errbuf,
+    size_t errlen)
+{
+	struct conv_ctx	 cx = { NULL, NULL, errbuf, errlen, 0 };
+
+	if (conv_route_parse(&cx, j, rt) == -1) {
+		gw_route_free(rt);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Whole configurations.
+ */
+
+json_t *
+conv_config_json(const struct gw_config *cf)
+{
+	json_t	*o, *a;
+	size_t	 i;
+
+	o = json_object();
+	a = json_array();
+	for (i = 0; i < cf->cf_nservices; i++)
+		json_array_append_new(a,
+		    conv_service_json(&cf->cf_services[i], cf));
+	json_object_set_new(o, "services", a);
+	a = json_array();
+	for (i = 0; i < cf->cf_nroutes; i++)
+		json_array_append_new(a, conv_route_json(&cf->cf_routes[i]));
+	json_object_set_new(o, "routes", a);
+	return o;
+}
+
+/* Appends node to one of src's arrays, parallel to a config array of n. */
+static void
+conv_src_push(json_t ***arr, size_t n, json_t *node)
+{
+	*arr = gw_reallocarray(*arr, n, sizeof(**arr));
+	(*arr)[n - 1] = node;
+}
+
+/* "defined twice", with the first one's line when known. */
+static void
+conv_dup(struct conv_obj *ob, json_t *first)
+{
+	int	 line = yamlio_line(ob->ob_cx->cx_lines, first);
+
+	if (line > 0)
+		conv_problem(ob, ob->ob_node, "defined twice (first at line "
+		    "%d)", line);
+	else
+		conv_problem(ob, ob->ob_node, "defined twice");
+}
+
+static void
+conv_backends(struct conv_ctx *cx, json_t *list, const char *service,
+    struct gw_config *out, struct conv_src *src)
+{
+	struct conv_obj		 ob = { cx, "service", service, list, NULL };
+	struct gw_backend	 be, *prev;
+	json_t			*j;
+	size_t			 i, k, first = out->cf_nbackends;
+	char			 id[GW_ADDR_STR_MAX + GW_NAME_MAX + 2];
+
+	if (json_is_null(list) ||
+	    conv_expect(&ob, "backends", list, JSON_ARRAY) == -1)
+		return;
+	json_array_foreach(list, i, j) {
+		conv_backend_parse(cx, j, 1, service, &be);
+		for (k = first; be.be_host != NULL && k < out->cf_nbackends;
+		    k++) {
+			prev = &out->cf_backends[k];
+			if (prev->be_host != NULL && prev->be_port ==
+			    be.be_port && strcmp(prev->be_host, be.be_host) ==
+			    0) {
+				ob.ob_kind = "backend";
+				ob.ob_name = service != NULL ?
+				    gw_backend_id(&be, id, sizeof(id)) : NULL;
+				ob.ob_node = j;
+				conv_dup(&ob, src->cs_backends[k]);
+				break;
+			}
+		}
+		*gw_config_new_backend(out) = be;
+		conv_src_push(&src->cs_backends, out->cf_nbackends, j);
+	}
+}
+
+static void
+conv_services(struct conv_ctx *cx, json_t *list, struct gw_config *out,
+    struct conv_src *src)
+{
+	struct conv_obj		 ob = { cx, NULL, NULL, list, NULL };
+	struct gw_service	 sv;
+	json_t			*j, *backends;
+	size_t			 i;
+	long			 k;
+
+	if (json_is_null(list) ||
+	    conv_expect(&ob, "services", list, JSON_ARRAY) == -1)
+		return;
+	json_array_foreach(list, i, j) {
+		backends = NULL;
+		conv_service_parse(cx, j, &sv, &backends);
+		if (sv.sv_name != NULL &&
+		    (k = gw_config_find_service(out, sv.sv_name)) >= 0) {
+			ob.ob_kind = "service";
+			ob.ob_name = sv.sv_name;
+			ob.ob_node = j;
+			conv_dup(&ob, src->cs_services[k]);
+		}
+		/* The model takes sv's strings; sv_name stays valid. */
+		*gw_config_new_service(out) = sv;
+		conv_src_push(&src->cs_services, out->cf_nservices, j);
+		/* sv_name is NULL when the name was reported invalid. */
+		if (backends != NULL)
+			conv_backends(cx, backends, sv.sv_name, out, src);
+	}
+}
+
+static void
+conv_routes(struct conv_ctx *cx, json_t *list, struct gw_config *out,
+    struct conv_src *src)
+{
+	struct conv_obj		 ob = { cx, NULL, NULL, list, NULL };
+	struct gw_route		 rt;
+	json_t			*j;
+	size_t			 i;
+	long			 k;
+
+	if (json_is_null(list) ||
+	    conv_expect(&ob, "routes", list, JSON_ARRAY) == -1)
+		return;
+	json_array_foreach(list, i, j) {
+		conv_route_parse(cx, j, &rt);
+		if (rt.rt_name != NULL &&
+		    (k = gw_config_find_route(out, rt.rt_name)) >= 0) {
+			ob.ob_kind = "route";
+			ob.ob_name = rt.rt_name;
+			ob.ob_node = j;
+			conv_dup(&ob, src->cs_routes[k]);
+		}
+		*gw_config_new_route(out) = rt;
+		conv_src_push(&src->cs_routes, out->cf_nroutes, j);
+	}
+}
+
+int
+conv_config_from_json(json_t *doc, const char *file,
+    const struct yaml_lines *lines, struct gw_config *out,
+    struct conv_src *src)
+{
+	struct conv_ctx	 cx = { file != NULL ? file : "-", lines, NULL, 0,
+			    0 };
+	struct conv_obj	 ob = { &cx, NULL, NULL, doc, NULL };
+	struct conv_src	 tmp = { cx.cx_file, lines, NULL, NULL, NULL };
+	const char	*key;
+	json_t		*v;
+
+	gw_config_init(out);
+	if (!json_is_object(doc))
+		conv_problem(&ob, doc, "expected a mapping of services and "
+		    "routes, got %s", conv_type(doc));
+	else {
+		/* In file order, so the messages come out in line order. */
+		json_object_foreach(doc, key, v) {
+			if (strcmp(key, "services") == 0)
+				conv_services(&cx, v, out, &tmp);
+			else if (strcmp(key, "routes") == 0)
+				conv_routes(&cx, v, out, &tmp);
+			else
+				conv_problem(&ob, v, "unknown key \"%s\"",
+				    key);
+		}
+	}
+	if (cx.cx_nerr > 0) {
+		gw_config_free(out);
+		gw_config_init(out);
+	}
+	/* On failure src gets no arrays, so conv_src_free() is still safe. */
+	if (cx.cx_nerr > 0 || src == NULL)
+		conv_src_free(&tmp);
+	if (src != NULL)
+		*src = tmp;
+	return cx.cx_nerr;
+}
+
+void
+conv_src_free(struct conv_src *src)
+{
+	if (src == NULL)
+		return;
+	free(src->cs_services);
+	free(src->cs_backends);
+	free(src->cs_routes);
+	src->cs_services = src->cs_backends = src->cs_routes = NULL;
+}
+
+/* The node of whichever of prefix, path and regex route node j has. */
+static json_t *
+conv_match_node(json_t *j)
+{
+	json_t	*v;
+	size_t	 i;
+
+	for (i = 0; i < CONV_NPATH_KEYS; i++)
+		if ((v = json_object_get(j, conv_path_keys[i])) != NULL)
+			return v;
+	return NULL;
+}
+
+/*
+ * Validation names fields by their YAML path ("health_check.timeout").
+ * It may call a route's match "path" whichever key the file used, so a
+ * match key not in the node means the one that is.
+ */
+int
+conv_src_line(const struct conv_src *src, json_t *node, const char *field)
+{
+	const char	*p, *dot;
+	json_t		*cur = node, *next;
+	size_t		 len, i;
+	int		 line, l;
+
+	if (src == NULL || src->cs_lines == NULL || node == NULL)
+		return 0;
+	line = yamlio_line(src->cs_lines, node);
+	for (p = field; p != NULL && *p != '\0' && json_is_object(cur);
+	    p = dot != NULL ? dot + 1 : NULL) {
+		dot = strchr(p, '.');
+		len = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		next = json_object_getn(cur, p, len);
+		for (i = 0; next == NULL && cur == node && i < CONV_NPATH_KEYS;
+		    i++)
+			if (strlen(conv_path_keys[i]) == len &&
+			    strncmp(p, conv_path_keys[i], len) == 0)
+				next = conv_match_node(cur);
+		if (next == NULL)
+			break;
+		if ((l = yamlio_line(src->cs_lines, next)) > 0)
+			line = l;
+		cur = next;
+	}
+	return line;
+}

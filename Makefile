@@ -90,6 +90,8 @@ lint:
 	mandoc -Tlint -Wstyle $(MAN8) $(MAN5) $(MAN7)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr --std=c11 -D__GNUC__ -Icommon \
+	    -D'json_array_foreach(a,i,v)=for(i=0;(v=json_array_get(a,i));i++)' \
+	    -D'json_object_foreach(o,k,v)=for(k=0;(v=json_object_get(o,k));)' \
 	    --suppress=missingIncludeSystem common gwctl $(wildcard gwproxy/*.c gwhealth/*.c gwscale/*.c)
 
 deps:

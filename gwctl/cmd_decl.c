@@ -132,6 +132,39 @@ decl_edit(sqlite3 *db, struct gw_config *cf, void *arg)
 	return 0;
 }
 
+/*
+ * Validates the config apply would build from the file (merged into the
+ * DB when there is one) and reports each problem.  Objects whose problems
+ * were reported while reading are left out of the report.  Returns the
+ * number of problems.
+ */
+static int
+decl_check(struct decl *dc)
+{
+	struct gw_config	 cur;
+	struct stat		 sb;
+	sqlite3			*db;
+	const char		*path = gw_db_path(gwctl.g_db_path);
+	char			 errbuf[512];
+	int			 problems;
+
+	if (stat(path, &sb) == 0) {
+		db = store_open(0);
+		if (gw_db_exec(db, "BEGIN", errbuf, sizeof(errbuf)) == -1 ||
+		    store_load(db, &cur, errbuf, sizeof(errbuf)) == -1)
+			errx(1, "%s: %s", path, errbuf);
+		decl_edit(db, &cur, dc);
+		gw_db_close(db);
+	} else {
+		/* No DB yet: the file alone.  src follows dc_cf's order. */
+		gw_config_copy(&cur, &dc->dc_cf);
+	}
+	gw_config_sort(&cur);
+	problems = report_invalid(&cur, &dc->dc_cf, &dc->dc_src);
+	gw_config_free(&cur);
+	return problems;
+}
+
 int
 cmd_apply(int argc, char **argv)
 {
@@ -140,7 +173,10 @@ cmd_apply(int argc, char **argv)
 	int			rc = 1;
 
 	decl_args(&dc, "apply", argc, argv, 1);
-	if (decl_load(&dc) == 0) {
+	if (decl_load(&dc) > 0) {
+		/* Say everything that is wrong, not only the first kind. */
+		decl_check(&dc);
+	} else {
 		memset(&co, 0, sizeof(co));
 		co.co_dry_run = dc.dc_dry_run;
 		co.co_print = 1;
@@ -165,7 +201,9 @@ cmd_diff(int argc, char **argv)
 	int			rc = 2;
 
 	decl_args(&dc, "diff", argc, argv, 0);
-	if (decl_load(&dc) == 0) {
+	if (decl_load(&dc) > 0) {
+		decl_check(&dc);
+	} else {
 		memset(&co, 0, sizeof(co));
 		co.co_dry_run = 1;
 		co.co_verbose = 1;
@@ -185,34 +223,14 @@ cmd_diff(int argc, char **argv)
 int
 cmd_validate(int argc, char **argv)
 {
-	struct gw_config	 cur;
-	struct decl		 dc;
-	struct stat		 sb;
-	sqlite3			*db;
-	const char		*path = gw_db_path(gwctl.g_db_path);
-	char			 errbuf[512];
-	int			 problems;
+	struct decl	dc;
+	int		problems;
 
 	decl_args(&dc, "validate", argc, argv, 0);
 	problems = decl_load(&dc);
-	if (problems == 0 && stat(path, &sb) == 0) {
-		/* Judge the file as apply would: merged into the DB. */
-		db = store_open(0);
-		if (gw_db_exec(db, "BEGIN", errbuf, sizeof(errbuf)) == -1 ||
-		    store_load(db, &cur, errbuf, sizeof(errbuf)) == -1)
-			errx(1, "%s: %s", path, errbuf);
-		decl_edit(db, &cur, &dc);
-		gw_db_close(db);
-		gw_config_sort(&cur);
-		problems = report_invalid(&cur, &dc.dc_cf, &dc.dc_src);
-		gw_config_free(&cur);
-	} else if (problems == 0) {
-		/* No DB: the file alone.  Sort a copy; src follows dc_cf. */
-		gw_config_copy(&cur, &dc.dc_cf);
-		gw_config_sort(&cur);
-		problems = report_invalid(&cur, &dc.dc_cf, &dc.dc_src);
-		gw_config_free(&cur);
-	}
+	/* A file that did not parse as YAML has nothing more to check. */
+	if (dc.dc_doc != NULL)
+		problems += decl_check(&dc);
 	if (problems == 0 && !gwctl.g_quiet)
 		printf("%s: valid\n", dc.dc_file);
 	decl_free(&dc);

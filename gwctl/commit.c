@@ -25,12 +25,13 @@ struct report_ctx {
 	const struct gw_config	*rc_cf;
 	const struct gw_config	*rc_filecf;
 	const struct conv_src	*rc_src;
+	int			 rc_count;	/* problems printed */
 };
 
 /* The position prefix "FILE:LINE: " of an object read from a file. */
 static void
 report_where(const struct report_ctx *rc, enum gw_kind kind, const void *obj,
-    const char *field, char *buf, size_t len)
+    const char *field, char *buf, size_t len, int *suppress)
 {
 	const struct gw_config	*fc = rc->rc_filecf;
 	const struct gw_backend	*be;
@@ -64,6 +65,12 @@ report_where(const struct report_ctx *rc, enum gw_kind kind, const void *obj,
 	}
 	if (node == NULL)
 		return;
+	if (conv_src_is_bad(rc->rc_src, node, field)) {
+		/* Its own problems were reported while reading the file. */
+		buf[0] = '\0';
+		*suppress = 1;
+		return;
+	}
 	line = conv_src_line(rc->rc_src, node, field);
 	if (line > 0)
 		snprintf(buf, len, "%s:%d: ", rc->rc_src->cs_file, line);
@@ -75,10 +82,11 @@ static void
 report_one(void *arg, enum gw_kind kind, size_t index, const char *field,
     const char *msg)
 {
-	const struct report_ctx	*rc = arg;
+	struct report_ctx	*rc = arg;
 	const void		*obj;
 	const char		*name;
 	char			 where[1024], id[GW_ADDR_STR_MAX + 80];
+	int			 suppress = 0;
 
 	switch (kind) {
 	case GW_KIND_SERVICE:
@@ -94,7 +102,10 @@ report_one(void *arg, enum gw_kind kind, size_t index, const char *field,
 		name = rc->rc_cf->cf_routes[index].rt_name;
 		break;
 	}
-	report_where(rc, kind, obj, field, where, sizeof(where));
+	report_where(rc, kind, obj, field, where, sizeof(where), &suppress);
+	if (suppress)
+		return;
+	rc->rc_count++;
 	warnx("%s%s \"%s\": %s", where, gw_kind_names[kind],
 	    name ? name : "", msg);
 }
@@ -103,10 +114,13 @@ int
 report_invalid(const struct gw_config *cf, const struct gw_config *filecf,
     const struct conv_src *src)
 {
-	struct report_ctx	rc = { cf, filecf, src };
+	struct report_ctx	rc = { cf, filecf, src, 0 };
 	struct gw_report	rp = { report_one, &rc };
+	int			n;
 
-	return gw_config_validate(cf, &rp);
+	n = gw_config_validate(cf, &rp);
+	/* Problems of objects already reported still make cf invalid. */
+	return rc.rc_count > 0 ? rc.rc_count : n;
 }
 
 int

@@ -63,6 +63,7 @@ struct conv_ctx {
 	char			*cx_errbuf;	/* NULL: print */
 	size_t			 cx_errlen;
 	int			 cx_nerr;
+	struct conv_src		*cx_src;	/* marks bad nodes, or NULL */
 };
 
 /* The object being read, as messages name it. */
@@ -76,6 +77,8 @@ struct conv_obj {
 
 static void	conv_problem(struct conv_obj *, json_t *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static void	conv_src_bad(struct conv_src *, json_t *);
+static json_t	*conv_match_node(json_t *);
 
 /*
  * Reports one problem: "FILE:LINE: KIND \"NAME\": MESSAGE".  at is the
@@ -114,6 +117,9 @@ conv_problem(struct conv_obj *ob, json_t *at, const char *fmt, ...)
 		gw_strlcpy(cx->cx_errbuf, gw_buf_str(&b), cx->cx_errlen);
 	gw_buf_free(&b);
 	cx->cx_nerr++;
+	/* jansson shares one null: it cannot stand for one place. */
+	if (cx->cx_src != NULL && at != NULL && !json_is_null(at))
+		conv_src_bad(cx->cx_src, at);
 }
 
 static const char *
@@ -401,7 +407,7 @@ int
 conv_service_from_json(json_t *j, struct gw_service *sv, char *errbuf,
     size_t errlen)
 {
-	struct conv_ctx	 cx = { NULL, NULL, errbuf, errlen, 0 };
+	struct conv_ctx	 cx = { NULL, NULL, errbuf, errlen, 0, NULL };
 
 	if (conv_service_parse(&cx, j, sv, NULL) == -1) {
 		gw_service_free(sv);
@@ -512,7 +518,7 @@ int
 conv_backend_from_json(json_t *j, struct gw_backend *be, char *errbuf,
     size_t errlen)
 {
-	struct conv_ctx	 cx = { NULL, NULL, errbuf, errlen, 0 };
+	struct conv_ctx	 cx = { NULL, NULL, errbuf, errlen, 0, NULL };
 
 	if (conv_backend_parse(&cx, j, 0, NULL, be) == -1) {
 		gw_backend_free(be);
@@ -910,7 +916,7 @@ int
 conv_route_from_json(json_t *j, struct gw_route *rt, char *errbuf,
     size_t errlen)
 {
-	struct conv_ctx	 cx = { NULL, NULL, errbuf, errlen, 0 };
+	struct conv_ctx	 cx = { NULL, NULL, errbuf, errlen, 0, NULL };
 
 	if (conv_route_parse(&cx, j, rt) == -1) {
 		gw_route_free(rt);
@@ -950,6 +956,15 @@ conv_src_push(json_t ***arr, size_t n, json_t *node)
 	(*arr)[n - 1] = node;
 }
 
+/* Remembers node as an object whose problems were already reported. */
+static void
+conv_src_bad(struct conv_src *src, json_t *node)
+{
+	src->cs_bad = gw_reallocarray(src->cs_bad, src->cs_nbad + 1,
+	    sizeof(*src->cs_bad));
+	src->cs_bad[src->cs_nbad++] = node;
+}
+
 /* "defined twice", with the first one's line when known. */
 static void
 conv_dup(struct conv_obj *ob, json_t *first)
@@ -971,6 +986,7 @@ conv_backends(struct conv_ctx *cx, json_t *list, const char *service,
 	struct gw_backend	 be, *prev;
 	json_t			*j;
 	size_t			 i, k, first = out->cf_nbackends;
+	int			 dup = 0;
 	char			 id[GW_ADDR_STR_MAX + GW_NAME_MAX + 2];
 
 	if (json_is_null(list) ||
@@ -981,16 +997,22 @@ conv_backends(struct conv_ctx *cx, json_t *list, const char *service,
 		for (k = first; be.be_host != NULL && k < out->cf_nbackends;
 		    k++) {
 			prev = &out->cf_backends[k];
-			if (prev->be_host != NULL && prev->be_port ==
-			    be.be_port && strcmp(prev->be_host, be.be_host) ==
-			    0) {
+			if (prev->be_port == be.be_port &&
+			    strcmp(prev->be_host, be.be_host) == 0) {
 				ob.ob_kind = "backend";
 				ob.ob_name = service != NULL ?
 				    gw_backend_id(&be, id, sizeof(id)) : NULL;
 				ob.ob_node = j;
 				conv_dup(&ob, src->cs_backends[k]);
+				dup = 1;
 				break;
 			}
+		}
+		/* Without an identity (or twice) it cannot be checked. */
+		if (be.be_host == NULL || be.be_service == NULL || dup) {
+			gw_backend_free(&be);
+			dup = 0;
+			continue;
 		}
 		*gw_config_new_backend(out) = be;
 		conv_src_push(&src->cs_backends, out->cf_nbackends, j);
@@ -1004,8 +1026,10 @@ conv_services(struct conv_ctx *cx, json_t *list, struct gw_config *out,
 	struct conv_obj		 ob = { cx, NULL, NULL, list, NULL };
 	struct gw_service	 sv;
 	json_t			*j, *backends;
+	char			*name;
 	size_t			 i;
 	long			 k;
+	int			 dup;
 
 	if (json_is_null(list) ||
 	    conv_expect(&ob, "services", list, JSON_ARRAY) == -1)
@@ -1013,19 +1037,29 @@ conv_services(struct conv_ctx *cx, json_t *list, struct gw_config *out,
 	json_array_foreach(list, i, j) {
 		backends = NULL;
 		conv_service_parse(cx, j, &sv, &backends);
+		dup = 0;
 		if (sv.sv_name != NULL &&
 		    (k = gw_config_find_service(out, sv.sv_name)) >= 0) {
 			ob.ob_kind = "service";
 			ob.ob_name = sv.sv_name;
 			ob.ob_node = j;
 			conv_dup(&ob, src->cs_services[k]);
+			dup = 1;
 		}
-		/* The model takes sv's strings; sv_name stays valid. */
-		*gw_config_new_service(out) = sv;
-		conv_src_push(&src->cs_services, out->cf_nservices, j);
 		/* sv_name is NULL when the name was reported invalid. */
+		name = gw_strdup_null(sv.sv_name);
+		if (sv.sv_name == NULL || dup) {
+			gw_service_free(&sv);
+		} else {
+			/* The model takes sv's strings. */
+			*gw_config_new_service(out) = sv;
+			conv_src_push(&src->cs_services, out->cf_nservices,
+			    j);
+		}
 		if (backends != NULL)
-			conv_backends(cx, backends, sv.sv_name, out, src);
+			conv_backends(cx, backends, dup ? NULL : name, out,
+			    src);
+		free(name);
 	}
 }
 
@@ -1038,18 +1072,30 @@ conv_routes(struct conv_ctx *cx, json_t *list, struct gw_config *out,
 	json_t			*j;
 	size_t			 i;
 	long			 k;
+	int			 dup;
 
 	if (json_is_null(list) ||
 	    conv_expect(&ob, "routes", list, JSON_ARRAY) == -1)
 		return;
 	json_array_foreach(list, i, j) {
 		conv_route_parse(cx, j, &rt);
+		dup = 0;
 		if (rt.rt_name != NULL &&
 		    (k = gw_config_find_route(out, rt.rt_name)) >= 0) {
 			ob.ob_kind = "route";
 			ob.ob_name = rt.rt_name;
 			ob.ob_node = j;
 			conv_dup(&ob, src->cs_routes[k]);
+			dup = 1;
+		}
+		/*
+		 * A route whose match could not be read would be checked
+		 * as a catch-all "/" and draw false "same requests" reports.
+		 */
+		if (rt.rt_name == NULL || rt.rt_service == NULL || dup ||
+		    conv_src_is_bad(src, j, "path")) {
+			gw_route_free(&rt);
+			continue;
 		}
 		*gw_config_new_route(out) = rt;
 		conv_src_push(&src->cs_routes, out->cf_nroutes, j);
@@ -1062,13 +1108,14 @@ conv_config_from_json(json_t *doc, const char *file,
     struct conv_src *src)
 {
 	struct conv_ctx	 cx = { file != NULL ? file : "-", lines, NULL, 0,
-			    0 };
+			    0, NULL };
 	struct conv_obj	 ob = { &cx, NULL, NULL, doc, NULL };
-	struct conv_src	 tmp = { cx.cx_file, lines, NULL, NULL, NULL };
+	struct conv_src	 tmp = { cx.cx_file, lines, NULL, NULL, NULL, NULL, 0 };
 	const char	*key;
 	json_t		*v;
 
 	gw_config_init(out);
+	cx.cx_src = &tmp;
 	if (!json_is_object(doc))
 		conv_problem(&ob, doc, "expected a mapping of services and "
 		    "routes, got %s", conv_type(doc));
@@ -1084,14 +1131,9 @@ conv_config_from_json(json_t *doc, const char *file,
 				    key);
 		}
 	}
-	if (cx.cx_nerr > 0) {
-		gw_config_free(out);
-		gw_config_init(out);
-	}
-	/* On failure src gets no arrays, so conv_src_free() is still safe. */
-	if (cx.cx_nerr > 0 || src == NULL)
+	if (src == NULL)
 		conv_src_free(&tmp);
-	if (src != NULL)
+	else
 		*src = tmp;
 	return cx.cx_nerr;
 }
@@ -1104,7 +1146,48 @@ conv_src_free(struct conv_src *src)
 	free(src->cs_services);
 	free(src->cs_backends);
 	free(src->cs_routes);
+	free(src->cs_bad);
 	src->cs_services = src->cs_backends = src->cs_routes = NULL;
+	src->cs_bad = NULL;
+	src->cs_nbad = 0;
+}
+
+static int
+conv_node_bad(const struct conv_src *src, const json_t *node)
+{
+	size_t i;
+
+	for (i = 0; i < src->cs_nbad; i++)
+		if (src->cs_bad[i] == node)
+			return 1;
+	return 0;
+}
+
+int
+conv_src_is_bad(const struct conv_src *src, json_t *node, const char *field)
+{
+	const char	*p, *dot;
+	json_t		*cur = node, *next;
+	size_t		 len;
+
+	if (src == NULL || node == NULL)
+		return 0;
+	if (conv_node_bad(src, node))
+		return 1;
+	for (p = field; p != NULL && *p != '\0' && json_is_object(cur);
+	    p = dot != NULL ? dot + 1 : NULL) {
+		dot = strchr(p, '.');
+		len = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if ((next = json_object_getn(cur, p, len)) == NULL &&
+		    cur == node)
+			next = conv_match_node(cur);
+		if (next == NULL)
+			break;
+		if (conv_node_bad(src, next))
+			return 1;
+		cur = next;
+	}
+	return 0;
 }
 
 /* The node of whichever of prefix, path and regex route node j has. */

@@ -217,8 +217,16 @@ struct conv_src {
 	json_t			**cs_services;	/* borrowed nodes */
 	json_t			**cs_backends;
 	json_t			**cs_routes;
+	json_t			**cs_bad;	/* objects with problems */
+	size_t			  cs_nbad;
 };
 void	 conv_src_free(struct conv_src *src);
+/*
+ * 1 when the object at node, or the value at its field path, had a
+ * problem already reported while reading.
+ */
+int	 conv_src_is_bad(const struct conv_src *src, json_t *node,
+	    const char *field);
 /* Line of node's field path ("health_check.timeout"), or of node. */
 int	 conv_src_line(const struct conv_src *src, json_t *node,
 	    const char *field);
@@ -227,7 +235,10 @@ int	 conv_src_line(const struct conv_src *src, json_t *node,
  * Reads a config document.  Reports every problem (unknown keys, bad
  * values, wrong types, duplicate names) with warnx as
  * "FILE:LINE: KIND \"NAME\": ..." and returns the count; 0 means out (and
- * src, when not NULL) hold the whole file.
+ * src, when not NULL) hold the whole file.  After problems, out still
+ * holds every object whose identity could be read (a bad value left at
+ * its default), and src marks those with problems, so the caller can
+ * validate the rest and report its problems too.
  */
 int	 conv_config_from_json(json_t *doc, const char *file,
 	    const struct yaml_lines *lines, struct gw_config *out,

@@ -101,6 +101,7 @@ yamlio_line(const struct yaml_lines *lines, const json_t *node)
 	if (lines == NULL || node == NULL || lines->yl_n == 0)
 		return 0;
 	key.yl_node = node;
+	key.yl_line = 0;
 	found = bsearch(&key, lines->yl_v, lines->yl_n, sizeof(*lines->yl_v),
 	    yamlio_line_cmp);
 	return found != NULL ? found->yl_line : 0;

@@ -445,10 +445,12 @@ test_field_set_get(void)
 	gw_service_init(&sv, "web");
 	f = gw_service_field_by_flag("connect-timeout");
 	T_OK(gw_field_set(f, &sv, "0", &errstr) == -1 &&
-	    strcmp(errstr, "out of range") == 0, "duration range error");
+	    strcmp(errstr, "out of range 1ms..1d") == 0,
+	    "duration range error names the range");
 	f = gw_service_field_by_flag("retries");
 	T_OK(gw_field_set(f, &sv, "11", &errstr) == -1 &&
-	    strcmp(errstr, "out of range") == 0, "integer range error");
+	    strcmp(errstr, "out of range 0..10") == 0,
+	    "integer range error names the range");
 	T_OK(gw_field_set(f, &sv, NULL, &errstr) == -1,
 	    "NULL refused for a number");
 	f = gw_service_field_by_flag("check-rise");
@@ -542,7 +544,7 @@ test_values(void)
 	    strcmp(e, "not an integer") == 0, "empty int");
 	T_OK(gw_int_parse("-", 0, 1, &ll, &e) == -1, "sign alone");
 	T_OK(gw_int_parse("99999999999999999999", 0, 1, &ll, &e) == -1 &&
-	    strcmp(e, "out of range") == 0, "huge int is out of range");
+	    strcmp(e, "out of range 0..1") == 0, "huge int is out of range");
 	T_OK(gw_weight_parse("256", &w, &e) == 0 && w == 256, "weight 256");
 	T_OK(gw_weight_parse("1", &w, &e) == 0 && w == 1, "weight 1");
 	T_INTEQ(gw_weight_parse("0", &w, &e), -1, "weight 0");
@@ -995,7 +997,7 @@ test_validate_many(void)
 	    "retries.count 11 out of range 0..10"), "retries range");
 	T_OK(has(GW_KIND_SERVICE, 0, "health_check.interval",
 	    "50ms out of range 100ms..1d"), "interval range in durations");
-	T_OK(has(GW_KIND_SERVICE, 0, "retries.on",
+	T_OK(has(GW_KIND_SERVICE, 0, "retries.retry_on",
 	    "\"5xx,reset\" is not in canonical form \"reset,5xx\""),
 	    "non-canonical retry conditions");
 	T_OK(has(GW_KIND_SERVICE, 0, "health_check.method",

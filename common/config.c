@@ -241,7 +241,9 @@ gw_field_set(const struct gw_field *f, struct gw_service *sv,
 	size_t		 len;
 	int		 e;
 
-	if (text == NULL) {
+	/* An empty value unsets an optional setting: --check-host ''. */
+	if (text == NULL || (text[0] == '\0' && f->f_type == GW_FT_STR &&
+	    (f->f_flags & GW_FF_NULLABLE))) {
 		if (f->f_type != GW_FT_STR || !(f->f_flags & GW_FF_NULLABLE)) {
 			*errstr = "a value is required";
 			return -1;

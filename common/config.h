@@ -196,7 +196,7 @@ const struct gw_field	*gw_service_field_by_key(const char *group,
 
 /*
  * Parses text into the field of sv (freeing the old string).  text NULL
- * sets NULL for a nullable field.  Returns 0, or -1 with *errstr a
+ * or "" sets NULL for a nullable field.  Returns 0, or -1 with *errstr a
  * static reason (the caller names the object and the value).
  */
 int	 gw_field_set(const struct gw_field *f, struct gw_service *sv,

@@ -382,6 +382,17 @@ schema_identify(sqlite3 *db, int *version, int *fresh, char *errbuf,
 		    GW_SCHEMA_APPLICATION_ID);
 		return -1;
 	}
+	/*
+	 * gwctl init sets the mark and the version in one transaction, so
+	 * tables under version 0 mean a hand edit that no migration can
+	 * start from.
+	 */
+	if (!*fresh && *version == 0 && ntables > 0) {
+		snprintf(errbuf, errlen, "gw database with tables but schema "
+		    "version 0 (PRAGMA user_version was reset by hand); "
+		    "restore its user_version or a backup");
+		return -1;
+	}
 	return 0;
 }
 

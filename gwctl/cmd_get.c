@@ -58,7 +58,8 @@ count_routes(const struct gw_config *cf, const char *service)
 }
 
 static void
-table_services(const struct gw_config *cf, const char *name)
+table_services(const struct gw_config *cf, const char *name,
+    const char *service)
 {
 	const struct gw_service	*sv;
 	struct table		*t;
@@ -70,7 +71,8 @@ table_services(const struct gw_config *cf, const char *name)
 	    "CONNECT-TIMEOUT", "REQUEST-TIMEOUT", "RETRIES");
 	for (i = 0; i < cf->cf_nservices; i++) {
 		sv = &cf->cf_services[i];
-		if (name != NULL && strcmp(name, sv->sv_name) != 0)
+		if ((name != NULL && strcmp(name, sv->sv_name) != 0) ||
+		    (service != NULL && strcmp(service, sv->sv_name) != 0))
 			continue;
 		snprintf(nb, sizeof(nb), "%zu",
 		    count_backends(cf, sv->sv_name));
@@ -114,7 +116,8 @@ table_backends(const struct gw_config *cf, const char *service)
 }
 
 static void
-table_routes(const struct gw_config *cf, const char *name)
+table_routes(const struct gw_config *cf, const char *name,
+    const char *service)
 {
 	const struct gw_route	*rt;
 	struct gw_buf		 hdrs = { 0 };
@@ -126,7 +129,8 @@ table_routes(const struct gw_config *cf, const char *name)
 	    "HEADERS", "SERVICE", "REWRITE");
 	for (i = 0; i < cf->cf_nroutes; i++) {
 		rt = &cf->cf_routes[i];
-		if (name != NULL && strcmp(name, rt->rt_name) != 0)
+		if ((name != NULL && strcmp(name, rt->rt_name) != 0) ||
+		    (service != NULL && strcmp(service, rt->rt_service) != 0))
 			continue;
 		snprintf(prio, sizeof(prio), "%lld",
 		    (long long)rt->rt_priority);
@@ -159,8 +163,10 @@ json_of(const struct gw_config *cf, enum gw_kind kind, const char *name,
 	switch (kind) {
 	case GW_KIND_SERVICE:
 		for (i = 0; i < cf->cf_nservices; i++)
-			if (name == NULL ||
-			    strcmp(name, cf->cf_services[i].sv_name) == 0)
+			if ((name == NULL ||
+			    strcmp(name, cf->cf_services[i].sv_name) == 0) &&
+			    (service == NULL ||
+			    strcmp(service, cf->cf_services[i].sv_name) == 0))
 				json_array_append_new(list, conv_service_json(
 				    &cf->cf_services[i], cf));
 		break;
@@ -173,8 +179,10 @@ json_of(const struct gw_config *cf, enum gw_kind kind, const char *name,
 		break;
 	default:
 		for (i = 0; i < cf->cf_nroutes; i++)
-			if (name == NULL ||
-			    strcmp(name, cf->cf_routes[i].rt_name) == 0)
+			if ((name == NULL ||
+			    strcmp(name, cf->cf_routes[i].rt_name) == 0) &&
+			    (service == NULL ||
+			    strcmp(service, cf->cf_routes[i].rt_service) == 0))
 				json_array_append_new(list,
 				    conv_route_json(&cf->cf_routes[i]));
 		break;
@@ -263,22 +271,25 @@ cmd_get(int argc, char **argv)
 		errx(1, "service \"%s\" not found", service);
 	}
 	if (gwctl.g_output != OUT_TABLE) {
+		if (all && service != NULL)
+			usage_error("get", "get all -o %s takes no --service",
+			    gwctl.g_output == OUT_JSON ? "json" : "yaml");
 		j = all ? conv_config_json(&cf) :
 		    json_of(&cf, kind, name, service);
 		print_json_or_yaml(j);
 		json_decref(j);
 	} else if (all) {
-		table_services(&cf, NULL);
+		table_services(&cf, NULL, service);
 		putchar('\n');
-		table_backends(&cf, NULL);
+		table_backends(&cf, service);
 		putchar('\n');
-		table_routes(&cf, NULL);
+		table_routes(&cf, NULL, service);
 	} else if (kind == GW_KIND_SERVICE)
-		table_services(&cf, name);
+		table_services(&cf, name, service);
 	else if (kind == GW_KIND_BACKEND)
 		table_backends(&cf, service);
 	else
-		table_routes(&cf, name);
+		table_routes(&cf, name, service);
 	gw_config_free(&cf);
 	return 0;
 }

@@ -1069,9 +1069,9 @@ conv_routes(struct conv_ctx *cx, json_t *list, struct gw_config *out,
 {
 	struct conv_obj		 ob = { cx, NULL, NULL, list, NULL };
 	struct gw_route		 rt;
-	json_t			*j;
-	size_t			 i;
-	long			 k;
+	json_t			*j, **seen_node = NULL;
+	char			**seen = NULL;
+	size_t			 i, k, nseen = 0;
 	int			 dup;
 
 	if (json_is_null(list) ||
@@ -1080,13 +1080,26 @@ conv_routes(struct conv_ctx *cx, json_t *list, struct gw_config *out,
 	json_array_foreach(list, i, j) {
 		conv_route_parse(cx, j, &rt);
 		dup = 0;
-		if (rt.rt_name != NULL &&
-		    (k = gw_config_find_route(out, rt.rt_name)) >= 0) {
+		/*
+		 * Every named route counts for duplicates, also those left
+		 * out below, so one run reports both problems.
+		 */
+		for (k = 0; rt.rt_name != NULL && k < nseen; k++) {
+			if (strcmp(seen[k], rt.rt_name) != 0)
+				continue;
 			ob.ob_kind = "route";
 			ob.ob_name = rt.rt_name;
 			ob.ob_node = j;
-			conv_dup(&ob, src->cs_routes[k]);
+			conv_dup(&ob, seen_node[k]);
 			dup = 1;
+			break;
+		}
+		if (rt.rt_name != NULL && !dup) {
+			seen = gw_reallocarray(seen, nseen + 1, sizeof(*seen));
+			seen_node = gw_reallocarray(seen_node, nseen + 1,
+			    sizeof(*seen_node));
+			seen[nseen] = gw_strdup(rt.rt_name);
+			seen_node[nseen++] = j;
 		}
 		/*
 		 * A route whose match could not be read would be checked
@@ -1100,6 +1113,10 @@ conv_routes(struct conv_ctx *cx, json_t *list, struct gw_config *out,
 		*gw_config_new_route(out) = rt;
 		conv_src_push(&src->cs_routes, out->cf_nroutes, j);
 	}
+	for (k = 0; k < nseen; k++)
+		free(seen[k]);
+	free(seen);
+	free(seen_node);
 }
 
 int

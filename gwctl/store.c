@@ -289,6 +289,25 @@ run(sqlite3 *db, sqlite3_stmt *st, char *errbuf, size_t errlen)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * run() for an UPDATE or DELETE of one object that the loaded config
+ * holds: touching no row means the SQL and the model disagree, and the
+ * history must not record a change that did not happen.
+ */
+static int
+run_one(sqlite3 *db, sqlite3_stmt *st, const char *what, char *errbuf,
+    size_t errlen)
+{
+	if (run(db, st, errbuf, errlen) == -1)
+		return -1;
+	if (sqlite3_changes(db) != 1) {
+		snprintf(errbuf, errlen, "%s: %d rows changed, expected 1",
+		    what, sqlite3_changes(db));
+		return -1;
+	}
+	return 0;
+}
+
 static void
 bind_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -315,7 +334,7 @@ write_service(sqlite3 *db, const struct change *ch, char *errbuf,
 		    errbuf, errlen)) == NULL)
 			return -1;
 		bind_text(st, 1, sv->sv_name);
-		return run(db, st, errbuf, errlen);
+		return run_one(db, st, ch->ch_name, errbuf, errlen);
 	}
 	sv = ch->ch_after;
 	if (ch->ch_op == CHANGE_CREATE) {
@@ -358,10 +377,10 @@ write_service(sqlite3 *db, const struct change *ch, char *errbuf,
 		}
 	}
 	bind_text(st, (int)gw_service_nfields + 1, sv->sv_name);
-	return run(db, st, errbuf, errlen);
+	return run_one(db, st, ch->ch_name, errbuf, errlen);
 }
 
-#define SERVICE_ID	"(SELECT id FROM services WHERE name = ?)"
+#define SERVICE_ID	"(SELECT id FROM services WHERE name = ?1)"
 
 static int
 write_backend(sqlite3 *db, const struct change *ch, char *errbuf,
@@ -398,7 +417,7 @@ write_backend(sqlite3 *db, const struct change *ch, char *errbuf,
 		sqlite3_bind_int(st, 4, be->be_weight);
 		bind_text(st, 5, gw_admin_names[be->be_state]);
 	}
-	return run(db, st, errbuf, errlen);
+	return run_one(db, st, ch->ch_name, errbuf, errlen);
 }
 
 static int
@@ -466,7 +485,7 @@ write_route(sqlite3 *db, const struct change *ch, char *errbuf,
 		    errbuf, errlen)) == NULL)
 			return -1;
 		bind_text(st, 1, rt->rt_name);
-		return run(db, st, errbuf, errlen);
+		return run_one(db, st, ch->ch_name, errbuf, errlen);
 	}
 	rt = ch->ch_after;
 	if (ch->ch_op == CHANGE_CREATE)
@@ -494,7 +513,7 @@ write_route(sqlite3 *db, const struct change *ch, char *errbuf,
 		sqlite3_bind_int64(st, 9, rt->rt_timeout_ms);
 	else
 		sqlite3_bind_null(st, 9);
-	if (run(db, st, errbuf, errlen) == -1)
+	if (run_one(db, st, ch->ch_name, errbuf, errlen) == -1)
 		return -1;
 	return write_route_children(db, rt, errbuf, errlen);
 }

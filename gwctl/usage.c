@@ -86,13 +86,13 @@ usage_service_opts(FILE *fp)
 		    f->f_type == GW_FT_STR ? "S" : "N");
 		/* Keep to 80 columns: the default goes below when long. */
 		n = snprintf(line, sizeof(line), "  %-23s %s (default %s)",
-		    flag, f->f_help, f->f_default ? f->f_default : "none");
+		    flag, f->f_help, f->f_default ? f->f_default : "unset");
 		if (n < 80)
 			fprintf(fp, "%s\n", line);
 		else
 			fprintf(fp, "  %-23s %s\n  %-23s (default %s)\n",
 			    flag, f->f_help, "",
-			    f->f_default ? f->f_default : "none");
+			    f->f_default ? f->f_default : "unset");
 		if (f->f_type != GW_FT_ENUM)
 			continue;
 		fprintf(fp, "  %-23s one of:", "");

@@ -17,6 +17,7 @@
 #include <err.h>
 #include <limits.h>
 #include <regex.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,12 +284,17 @@ yamlio_load(const char *path, struct yaml_lines **linesp)
 	yaml_node_t		*root;
 	FILE			*fp;
 	json_t			*j = NULL;
+	struct stat		 sb;
 
 	*linesp = NULL;
 	if (strcmp(path, "-") == 0)
 		fp = stdin;
 	else if ((fp = fopen(path, "r")) == NULL) {
 		warn("%s", path);
+		return NULL;
+	} else if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		warnx("%s: is a directory", path);
+		fclose(fp);
 		return NULL;
 	}
 	if (!yaml_parser_initialize(&parser)) {

@@ -1,0 +1,187 @@
+# helpers.bash: what every gw bats file loads.
+#
+# Each test gets its own database, $BATS_TEST_TMPDIR/gw.db (exported as
+# GW_DB), and runs in $BATS_TEST_TMPDIR, so nothing leaks between tests or
+# into the source tree.  The binaries come from $GW_BIN (set by tests/run,
+# default bin/ of this tree).
+#
+# Conventions:
+#   run -N --separate-stderr gwctl ...	status N, data in $output,
+#					diagnostics in $stderr
+#   assert_stderr / assert_stderr_line	assert_output / assert_line on $stderr
+#   snap_db ... assert_db_unchanged	byte comparison of `sqlite3 .dump`
+#   wait_for TRIES CMD...		bounded polling, never a fixed sleep
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+GW_BIN=${GW_BIN:-$BATS_TEST_DIRNAME/../../bin}
+GWCTL=$GW_BIN/gwctl
+
+# The application_id of a gw database ("gw\0\1", common/schema.h).
+GW_APPID=1735852033
+# The schema version this build writes (common/schema.h).
+GW_SCHEMA=1
+
+gw_setup()
+{
+	[ -x "$GWCTL" ] || fail "no gwctl at $GWCTL (run make first)"
+	export GW_DB="$BATS_TEST_TMPDIR/gw.db"
+	cd "$BATS_TEST_TMPDIR" || fail "cannot cd to $BATS_TEST_TMPDIR"
+}
+
+gwctl()
+{
+	"$GWCTL" "$@"
+}
+
+# A fresh, empty gw database at $GW_DB.
+gw_init()
+{
+	gwctl init -q || fail "gwctl init failed"
+}
+
+# A small config: service web with two backends, route api; service
+# other with no backends and no route.  Four generations after init.
+gw_fixture()
+{
+	gw_init
+	gwctl service add web --lb weighted || fail "fixture: service web"
+	gwctl service add other || fail "fixture: service other"
+	gwctl backend add web 10.0.0.1:8080 --weight 5 ||
+	    fail "fixture: backend 1"
+	gwctl backend add web 10.0.0.2:8080 || fail "fixture: backend 2"
+	gwctl route add api --service web --host api.example.com \
+	    --prefix /api --method GET || fail "fixture: route api"
+}
+
+db_dump()
+{
+	sqlite3 "$GW_DB" .dump
+}
+
+# One SQL query on $GW_DB, rows as sqlite3 prints them ("a|b").
+db_query()
+{
+	sqlite3 "$GW_DB" "$1"
+}
+
+# The latest generation number.
+db_generation()
+{
+	db_query 'SELECT max(generation) FROM generations'
+}
+
+snap_db()
+{
+	db_dump >"$BATS_TEST_TMPDIR/db.before" ||
+	    fail "cannot dump the database"
+}
+
+assert_db_unchanged()
+{
+	db_dump >"$BATS_TEST_TMPDIR/db.after" ||
+	    fail "cannot dump the database"
+	if ! cmp -s "$BATS_TEST_TMPDIR/db.before" "$BATS_TEST_TMPDIR/db.after"
+	then
+		{
+			echo "the database changed:"
+			diff -u "$BATS_TEST_TMPDIR/db.before" \
+			    "$BATS_TEST_TMPDIR/db.after" | head -40
+		} | fail
+	fi
+}
+
+# assert_output and assert_line, on the stderr of run --separate-stderr.
+assert_stderr()
+{
+	local output=$stderr
+
+	assert_output "$@"
+}
+
+assert_stderr_line()
+{
+	local output=$stderr
+	local -a lines=("${stderr_lines[@]}")
+
+	assert_line "$@"
+}
+
+refute_stderr()
+{
+	local output=$stderr
+
+	refute_output "$@"
+}
+
+# refuse STATUS MESSAGE ARG...: gwctl ARG... exits STATUS, prints MESSAGE
+# (a part of its diagnostic) on stderr and nothing on stdout, and leaves
+# the database as it was.
+refuse()
+{
+	local want=$1 msg=$2
+
+	shift 2
+	snap_db
+	run "-$want" --separate-stderr "$GWCTL" "$@"
+	assert_output ''
+	assert_stderr --partial "gwctl: $msg"
+	assert_db_unchanged
+}
+
+# Evaluates a Python expression on the JSON in $output (bound to d) and
+# prints the result: strings as they are, anything else as JSON.
+json_eval()
+{
+	printf '%s' "$output" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+r = eval(sys.argv[1])
+print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))
+' "$1"
+}
+
+# wait_for TRIES CMD...: runs CMD until it succeeds, at most TRIES times,
+# 50 ms apart.  Fails when it never does.
+wait_for()
+{
+	local tries=$1
+
+	shift
+	while [ "$tries" -gt 0 ]; do
+		"$@" && return 0
+		tries=$((tries - 1))
+		sleep 0.05
+	done
+	return 1
+}
+
+# Milliseconds since the epoch.
+now_ms()
+{
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# Runs a command as an unprivileged user when we are root (root ignores
+# file permissions, so a read-only file is only read-only to others).
+as_unprivileged()
+{
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# Who gwctl records as the user of a change: the sudo caller when root
+# runs it through sudo, else the user running it (gwctl/main.c).
+gw_user()
+{
+	if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ]; then
+		echo "$SUDO_USER"
+	else
+		id -un
+	fi
+}

@@ -209,10 +209,18 @@ const char *gw_field_get(const struct gw_field *f,
 	    const struct gw_service *sv, char *buf, size_t len);
 int	 gw_field_equal(const struct gw_field *f,
 	    const struct gw_service *a, const struct gw_service *b);
-/* Member pointers, by type. */
+/* Member pointers, by type, and their read-only twins. */
 int64_t	*gw_field_i64(const struct gw_field *f, struct gw_service *sv);
 int	*gw_field_enum(const struct gw_field *f, struct gw_service *sv);
 char	**gw_field_str(const struct gw_field *f, struct gw_service *sv);
+int64_t	 gw_field_i64_get(const struct gw_field *f,
+	    const struct gw_service *sv);
+int	 gw_field_enum_get(const struct gw_field *f,
+	    const struct gw_service *sv);
+const char *gw_field_str_get(const struct gw_field *f,
+	    const struct gw_service *sv);
+/* The YAML key path: "health_check.timeout", or "lb"; may use buf. */
+const char *gw_field_path(const struct gw_field *f, char *buf, size_t len);
 
 /* Object lifecycle.  init sets every default; copy deep-copies. */
 void	 gw_service_init(struct gw_service *sv, const char *name);
@@ -238,6 +246,9 @@ void	 gw_route_add_match(struct gw_route *rt, const char *name,
 	    const char *value);
 void	 gw_route_add_edit(struct gw_route *rt, int phase, int op,
 	    const char *name, const char *value);
+/* Canonical order of edits: phase, op, name (case-insensitive). */
+int	 gw_hdr_edit_cmp(const struct gw_hdr_edit *a,
+	    const struct gw_hdr_edit *b);
 void	 gw_route_clear_matches(struct gw_route *rt);
 /* Removes the edits of one phase. */
 void	 gw_route_clear_edits(struct gw_route *rt, int phase);

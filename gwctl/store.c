@@ -323,7 +323,6 @@ write_service(sqlite3 *db, const struct change *ch, char *errbuf,
 {
 	const struct gw_service	*sv;
 	const struct gw_field	*f;
-	struct gw_service	*m;
 	struct gw_buf		 sql = { 0 };
 	sqlite3_stmt		*st;
 	size_t			 i;
@@ -357,22 +356,21 @@ write_service(sqlite3 *db, const struct change *ch, char *errbuf,
 	gw_buf_free(&sql);
 	if (st == NULL)
 		return -1;
-	/* The accessors want a mutable object; nothing is changed. */
-	m = (struct gw_service *)(uintptr_t)sv;
 	for (i = 0; i < gw_service_nfields; i++) {
 		f = &gw_service_fields[i];
 		switch (f->f_type) {
 		case GW_FT_INT:
 		case GW_FT_DURATION:
 		case GW_FT_PERCENT:
-			sqlite3_bind_int64(st, (int)i + 1, *gw_field_i64(f, m));
+			sqlite3_bind_int64(st, (int)i + 1,
+			    gw_field_i64_get(f, sv));
 			break;
 		case GW_FT_ENUM:
 			bind_text(st, (int)i + 1,
-			    f->f_enum[*gw_field_enum(f, m)]);
+			    f->f_enum[gw_field_enum_get(f, sv)]);
 			break;
 		case GW_FT_STR:
-			bind_text(st, (int)i + 1, *gw_field_str(f, m));
+			bind_text(st, (int)i + 1, gw_field_str_get(f, sv));
 			break;
 		}
 	}

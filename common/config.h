@@ -308,8 +308,8 @@ struct gw_report {
 
 /*
  * Validates every object and every reference: values in range, cross-field
- * rules (check timeout shorter than interval, hash key with hash policy,
- * rewrite not with regex), backends and routes naming an existing
+ * rules (check timeout shorter than interval, rewrite not with regex, a
+ * header not both removed and set), backends and routes naming an existing
  * service, unique names and backend addresses, regexes that compile, and
  * no two routes that match exactly the same requests.  Reports every
  * problem, not just the first.  Returns the number of problems.

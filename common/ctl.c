@@ -154,7 +154,13 @@ gw_ctl_peer_allowed(int fd, uid_t *uid)
 		return -1;
 	if (uid != NULL)
 		*uid = cred.uid;
-	return cred.uid == 0 || cred.uid == geteuid();
+	/*
+	 * The socket is 0660 so the daemon's group may use it: a peer of
+	 * that primary group is let in too.  SO_PEERCRED carries no
+	 * supplementary groups, so those are not.
+	 */
+	return cred.uid == 0 || cred.uid == geteuid() ||
+	    cred.gid == getegid();
 }
 
 int

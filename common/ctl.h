@@ -11,10 +11,10 @@
  *
  * Server side: gw_ctl_listen() binds the socket with mode 0660 (replacing a
  * stale one left by a dead process, refusing to steal a live one) and
- * gw_ctl_peer_allowed() checks the peer's uid with SO_PEERCRED (root or the
- * daemon's own uid).  Framing is gw_ctl_split() on each received line and
- * gw_ctl_reply_*() to build the answer; the daemon's event loop does the
- * I/O.  Client side: gw_ctl_request() is a blocking round trip with a
+ * gw_ctl_peer_allowed() checks the peer with SO_PEERCRED (root, the
+ * daemon's own uid, or the daemon's group as the peer's primary group).
+ * Framing is gw_ctl_split() on each received line and gw_ctl_reply_*() to
+ * build the answer; the daemon's event loop does the I/O.  Client side: gw_ctl_request() is a blocking round trip with a
  * deadline, for gwctl and the tests.
  */
 #ifndef GW_CTL_H
@@ -41,8 +41,8 @@
 int	 gw_ctl_listen(const char *path, char *errbuf, size_t errlen);
 
 /*
- * 1 when the peer on fd may issue commands (uid 0 or our euid), 0 when it
- * may not, -1 when SO_PEERCRED fails.  *uid (may be NULL) gets the peer uid.
+ * 1 when the peer on fd may issue commands (uid 0, our euid, or primary
+ * gid our egid), 0 when it may not, -1 when SO_PEERCRED fails.  *uid (may be NULL) gets the peer uid.
  */
 int	 gw_ctl_peer_allowed(int fd, uid_t *uid);
 

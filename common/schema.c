@@ -3,7 +3,8 @@
  * Every table, column and constraint here is documented in gw-schema(5);
  * change both together.  Durations are integer milliseconds (columns end in
  * _ms), times are integer milliseconds since the Unix epoch (columns end in
- * _at), percentages are integers 0..100 (columns end in _pct).
+ * _at), percentages are integers 0..100 (columns end in _pct) and
+ * latencies integer microseconds (columns end in _us).
  *
  * The CHECK constraints mirror the validation in config.c closely enough
  * that a hand edit with sqlite3 cannot store a row the daemons would choke

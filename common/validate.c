@@ -472,6 +472,38 @@ val_edit_cmp(const void *a, const void *b)
 	    *(const struct gw_hdr_edit *const *)b);
 }
 
+/*
+ * A header both removed and set (or added) in one phase: the stored order
+ * (set, add, remove) would remove what was just set, which no one means.
+ * Edits per route are few; the quadratic scan is fine.
+ */
+static void
+val_route_edit_conflicts(struct val *v, size_t i, const struct gw_route *rt)
+{
+	const struct gw_hdr_edit	*a, *b;
+	size_t				 j, k;
+
+	for (j = 0; j < rt->rt_nedits; j++) {
+		a = &rt->rt_edits[j];
+		if (a->he_op != GW_EDIT_REMOVE || a->he_name == NULL)
+			continue;
+		for (k = 0; k < rt->rt_nedits; k++) {
+			b = &rt->rt_edits[k];
+			if (b->he_op == GW_EDIT_REMOVE || b->he_name == NULL ||
+			    b->he_phase != a->he_phase ||
+			    strcasecmp(a->he_name, b->he_name) != 0)
+				continue;
+			val_report(v, GW_KIND_ROUTE, i, a->he_phase ==
+			    GW_PHASE_RESPONSE ? "response_headers" :
+			    "request_headers", "%s header \"%s\" is both "
+			    "removed and %s", gw_phase_names[a->he_phase],
+			    a->he_name, b->he_op == GW_EDIT_SET ? "set" :
+			    "added");
+			break;
+		}
+	}
+}
+
 static void
 val_route_edits(struct val *v, size_t i, const struct gw_route *rt)
 {
@@ -517,7 +549,9 @@ val_route_edits(struct val *v, size_t i, const struct gw_route *rt)
 	qsort(es, rt->rt_nedits, sizeof(*es), val_edit_cmp);
 	for (j = 1; j < rt->rt_nedits; j++) {
 		he = es[j];
-		if (he->he_name == NULL || es[j - 1]->he_name == NULL ||
+		/* Several adds of one header are its several values. */
+		if (he->he_op == GW_EDIT_ADD ||
+		    he->he_name == NULL || es[j - 1]->he_name == NULL ||
 		    gw_hdr_edit_cmp(es[j - 1], he) != 0 ||
 		    he->he_phase < GW_PHASE_REQUEST ||
 		    he->he_phase > GW_PHASE_RESPONSE ||
@@ -530,6 +564,7 @@ val_route_edits(struct val *v, size_t i, const struct gw_route *rt)
 		    he->he_name);
 	}
 	free(es);
+	val_route_edit_conflicts(v, i, rt);
 }
 
 static void

@@ -60,7 +60,7 @@ decl_args(struct decl *dc, const char *cmd, int argc, char **argv,
 			break;
 		case 'n':
 			if (!dry_run_ok)
-				usage_error(cmd, "unknown option --dry-run");
+				usage_error(cmd, "unknown option %s", "--dry-run");
 			dc->dc_dry_run = 1;
 			break;
 		}

@@ -57,6 +57,8 @@ MAN5	:= $(wildcard man/*.5)
 MAN7	:= $(wildcard man/*.7)
 
 .PHONY: all check unit bats lint deps install clean demo
+# Keep objects make would see as intermediate (unit test objects).
+.SECONDARY:
 all: $(PROG_BINS)
 
 $(OBJ)/%.o: %.c

@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "db.h"
 #include "schema.h"
 
 /* A name of a service, route or scale target: a DNS-label-like token. */
@@ -397,17 +398,6 @@ schema_identify(sqlite3 *db, int *version, int *fresh, char *errbuf,
 	return 0;
 }
 
-static int
-schema_exec(sqlite3 *db, const char *sql, char *errbuf, size_t errlen)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	snprintf(errbuf, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
-	sqlite3_free(msg);
-	return -1;
-}
 
 int
 gw_schema_migrate(sqlite3 *db, const struct gw_migration *migs, int nmigs,
@@ -419,7 +409,7 @@ gw_schema_migrate(sqlite3 *db, const struct gw_migration *migs, int nmigs,
 	int			 latest = nmigs > 0 ? migs[nmigs - 1].mg_to : 0;
 
 	/* Identify under the write lock, so two inits cannot race. */
-	if (schema_exec(db, "BEGIN IMMEDIATE", errbuf, errlen) == -1)
+	if (gw_db_exec(db, "BEGIN IMMEDIATE", errbuf, errlen) == -1)
 		return -1;
 	if (schema_identify(db, &version, &fresh, errbuf, errlen) == -1)
 		goto fail;
@@ -434,21 +424,21 @@ gw_schema_migrate(sqlite3 *db, const struct gw_migration *migs, int nmigs,
 	if (fresh) {
 		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
 		    GW_SCHEMA_APPLICATION_ID);
-		if (schema_exec(db, sql, errbuf, errlen) == -1)
+		if (gw_db_exec(db, sql, errbuf, errlen) == -1)
 			goto fail;
 	}
 	for (i = 0; i < nmigs; i++) {
 		if (migs[i].mg_to <= version)
 			continue;
 		for (part = migs[i].mg_sql; *part != NULL; part++)
-			if (schema_exec(db, *part, errbuf, errlen) == -1)
+			if (gw_db_exec(db, *part, errbuf, errlen) == -1)
 				goto fail;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 		    migs[i].mg_to);
-		if (schema_exec(db, sql, errbuf, errlen) == -1)
+		if (gw_db_exec(db, sql, errbuf, errlen) == -1)
 			goto fail;
 	}
-	if (schema_exec(db, "COMMIT", errbuf, errlen) == 0)
+	if (gw_db_exec(db, "COMMIT", errbuf, errlen) == 0)
 		return 0;
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

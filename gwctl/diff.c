@@ -62,120 +62,109 @@ cs_add(struct changeset *cs, enum gw_kind kind, enum change_op op,
 	}
 }
 
+/* What diff_kind() needs to know of one kind of object. */
+struct diff_ops {
+	enum gw_kind	  do_kind;
+	size_t		  do_size;	/* of one element */
+	int		(*do_cmp)(const void *, const void *);	/* identity */
+	int		(*do_equal)(const void *, const void *);
+};
+
+static int
+service_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct gw_service *)a)->sv_name,
+	    ((const struct gw_service *)b)->sv_name);
+}
+
+static int
+service_equal(const void *a, const void *b)
+{
+	return gw_service_equal(a, b);
+}
+
+static int
+backend_cmp_v(const void *a, const void *b)
+{
+	return backend_cmp(a, b);
+}
+
+static int
+backend_equal(const void *a, const void *b)
+{
+	return gw_backend_equal(a, b);
+}
+
+static int
+route_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct gw_route *)a)->rt_name,
+	    ((const struct gw_route *)b)->rt_name);
+}
+
+static int
+route_equal(const void *a, const void *b)
+{
+	return gw_route_equal(a, b);
+}
+
+static const struct diff_ops diff_services = {
+	GW_KIND_SERVICE, sizeof(struct gw_service), service_cmp, service_equal
+};
+static const struct diff_ops diff_backends = {
+	GW_KIND_BACKEND, sizeof(struct gw_backend), backend_cmp_v,
+	backend_equal
+};
+static const struct diff_ops diff_routes = {
+	GW_KIND_ROUTE, sizeof(struct gw_route), route_cmp, route_equal
+};
+
 /*
- * One pass over both sorted arrays of a kind, adding the changes whose op
- * is in want_ops (a bit per enum change_op).
+ * One merge pass over the sorted arrays o (no elements) and n (nn) of one
+ * kind, adding the changes whose op is in want_ops (a bit per enum
+ * change_op).
  */
 static void
-diff_services(const struct gw_config *o, const struct gw_config *n,
-    int want_ops, struct changeset *cs)
+diff_kind(const struct diff_ops *ops, const void *o, size_t no, const void *n,
+    size_t nn, int want_ops, struct changeset *cs)
 {
-	size_t	i = 0, j = 0;
-	int	c;
+	const char	*ob = o, *nb = n, *x, *y;
+	size_t		 i = 0, j = 0;
+	int		 c;
 
-	while (i < o->cf_nservices || j < n->cf_nservices) {
-		if (i == o->cf_nservices)
-			c = 1;
-		else if (j == n->cf_nservices)
-			c = -1;
-		else
-			c = strcmp(o->cf_services[i].sv_name,
-			    n->cf_services[j].sv_name);
+	while (i < no || j < nn) {
+		x = ob + i * ops->do_size;
+		y = nb + j * ops->do_size;
+		c = i == no ? 1 : j == nn ? -1 : ops->do_cmp(x, y);
 		if (c < 0) {
 			if (want_ops & (1 << CHANGE_DELETE))
-				cs_add(cs, GW_KIND_SERVICE, CHANGE_DELETE,
-				    &o->cf_services[i], NULL);
+				cs_add(cs, ops->do_kind, CHANGE_DELETE, x,
+				    NULL);
 			i++;
 		} else if (c > 0) {
 			if (want_ops & (1 << CHANGE_CREATE))
-				cs_add(cs, GW_KIND_SERVICE, CHANGE_CREATE,
-				    NULL, &n->cf_services[j]);
+				cs_add(cs, ops->do_kind, CHANGE_CREATE, NULL,
+				    y);
 			j++;
 		} else {
 			if ((want_ops & (1 << CHANGE_UPDATE)) &&
-			    !gw_service_equal(&o->cf_services[i],
-			    &n->cf_services[j]))
-				cs_add(cs, GW_KIND_SERVICE, CHANGE_UPDATE,
-				    &o->cf_services[i], &n->cf_services[j]);
+			    !ops->do_equal(x, y))
+				cs_add(cs, ops->do_kind, CHANGE_UPDATE, x, y);
 			i++;
 			j++;
 		}
 	}
 }
 
-static void
-diff_backends(const struct gw_config *o, const struct gw_config *n,
-    int want_ops, struct changeset *cs)
-{
-	size_t	i = 0, j = 0;
-	int	c;
-
-	while (i < o->cf_nbackends || j < n->cf_nbackends) {
-		if (i == o->cf_nbackends)
-			c = 1;
-		else if (j == n->cf_nbackends)
-			c = -1;
-		else
-			c = backend_cmp(&o->cf_backends[i],
-			    &n->cf_backends[j]);
-		if (c < 0) {
-			if (want_ops & (1 << CHANGE_DELETE))
-				cs_add(cs, GW_KIND_BACKEND, CHANGE_DELETE,
-				    &o->cf_backends[i], NULL);
-			i++;
-		} else if (c > 0) {
-			if (want_ops & (1 << CHANGE_CREATE))
-				cs_add(cs, GW_KIND_BACKEND, CHANGE_CREATE,
-				    NULL, &n->cf_backends[j]);
-			j++;
-		} else {
-			if ((want_ops & (1 << CHANGE_UPDATE)) &&
-			    !gw_backend_equal(&o->cf_backends[i],
-			    &n->cf_backends[j]))
-				cs_add(cs, GW_KIND_BACKEND, CHANGE_UPDATE,
-				    &o->cf_backends[i], &n->cf_backends[j]);
-			i++;
-			j++;
-		}
-	}
-}
-
-static void
-diff_routes(const struct gw_config *o, const struct gw_config *n,
-    int want_ops, struct changeset *cs)
-{
-	size_t	i = 0, j = 0;
-	int	c;
-
-	while (i < o->cf_nroutes || j < n->cf_nroutes) {
-		if (i == o->cf_nroutes)
-			c = 1;
-		else if (j == n->cf_nroutes)
-			c = -1;
-		else
-			c = strcmp(o->cf_routes[i].rt_name,
-			    n->cf_routes[j].rt_name);
-		if (c < 0) {
-			if (want_ops & (1 << CHANGE_DELETE))
-				cs_add(cs, GW_KIND_ROUTE, CHANGE_DELETE,
-				    &o->cf_routes[i], NULL);
-			i++;
-		} else if (c > 0) {
-			if (want_ops & (1 << CHANGE_CREATE))
-				cs_add(cs, GW_KIND_ROUTE, CHANGE_CREATE,
-				    NULL, &n->cf_routes[j]);
-			j++;
-		} else {
-			if ((want_ops & (1 << CHANGE_UPDATE)) &&
-			    !gw_route_equal(&o->cf_routes[i],
-			    &n->cf_routes[j]))
-				cs_add(cs, GW_KIND_ROUTE, CHANGE_UPDATE,
-				    &o->cf_routes[i], &n->cf_routes[j]);
-			i++;
-			j++;
-		}
-	}
-}
+#define DIFF_SERVICES(o, n, ops, cs) diff_kind(&diff_services, \
+	(o)->cf_services, (o)->cf_nservices, (n)->cf_services, \
+	(n)->cf_nservices, ops, cs)
+#define DIFF_BACKENDS(o, n, ops, cs) diff_kind(&diff_backends, \
+	(o)->cf_backends, (o)->cf_nbackends, (n)->cf_backends, \
+	(n)->cf_nbackends, ops, cs)
+#define DIFF_ROUTES(o, n, ops, cs) diff_kind(&diff_routes, \
+	(o)->cf_routes, (o)->cf_nroutes, (n)->cf_routes, (n)->cf_nroutes, \
+	ops, cs)
 
 /*
  * The order keeps every foreign key satisfied at each statement: routes
@@ -192,12 +181,12 @@ diff_configs(const struct gw_config *o, const struct gw_config *n,
 
 	cs->cs_v = NULL;
 	cs->cs_n = 0;
-	diff_routes(o, n, del, cs);
-	diff_services(o, n, upsert, cs);
-	diff_backends(o, n, upsert, cs);
-	diff_routes(o, n, upsert, cs);
-	diff_backends(o, n, del, cs);
-	diff_services(o, n, del, cs);
+	DIFF_ROUTES(o, n, del, cs);
+	DIFF_SERVICES(o, n, upsert, cs);
+	DIFF_BACKENDS(o, n, upsert, cs);
+	DIFF_ROUTES(o, n, upsert, cs);
+	DIFF_BACKENDS(o, n, del, cs);
+	DIFF_SERVICES(o, n, del, cs);
 }
 
 void

@@ -682,30 +682,33 @@ changes_query(sqlite3 *db, sqlite3_stmt *st, struct hist_change **out,
 #define CHANGE_COLS "SELECT generation, kind, op, name, before_json, " \
 	"after_json FROM changes "
 
-int
-store_changes_after(sqlite3 *db, int64_t gen, struct hist_change **out,
-    size_t *n, char *errbuf, size_t errlen)
+/* The changes that sql selects with one generation bound to it. */
+static int
+changes_by_gen(sqlite3 *db, const char *sql, int64_t gen,
+    struct hist_change **out, size_t *n, char *errbuf, size_t errlen)
 {
 	sqlite3_stmt *st;
 
-	if ((st = prep(db, CHANGE_COLS "WHERE generation > ? ORDER BY id DESC",
-	    errbuf, errlen)) == NULL)
+	if ((st = prep(db, sql, errbuf, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, gen);
 	return changes_query(db, st, out, n, errbuf, errlen);
 }
 
 int
+store_changes_after(sqlite3 *db, int64_t gen, struct hist_change **out,
+    size_t *n, char *errbuf, size_t errlen)
+{
+	return changes_by_gen(db, CHANGE_COLS "WHERE generation > ? "
+	    "ORDER BY id DESC", gen, out, n, errbuf, errlen);
+}
+
+int
 store_changes_of(sqlite3 *db, int64_t gen, struct hist_change **out,
     size_t *n, char *errbuf, size_t errlen)
 {
-	sqlite3_stmt *st;
-
-	if ((st = prep(db, CHANGE_COLS "WHERE generation = ? ORDER BY id",
-	    errbuf, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, gen);
-	return changes_query(db, st, out, n, errbuf, errlen);
+	return changes_by_gen(db, CHANGE_COLS "WHERE generation = ? "
+	    "ORDER BY id", gen, out, n, errbuf, errlen);
 }
 
 int

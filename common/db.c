@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "schema.h"
+#include "str.h"
 
 const char *
 gw_db_path(const char *opt)
@@ -155,4 +156,28 @@ gw_db_data_version(sqlite3 *db)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
+}
+
+const char *
+gw_db_col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+char *
+gw_db_col_strdup(sqlite3_stmt *st, int i)
+{
+	return gw_strdup_null(gw_db_col_text(st, i));
+}
+
+int
+gw_db_col_enum(sqlite3_stmt *st, int i, const char *const *names)
+{
+	const char	*s = gw_db_col_text(st, i);
+	int		 v;
+
+	for (v = 0; s != NULL && names[v] != NULL; v++)
+		if (strcmp(s, names[v]) == 0)
+			return v;
+	return -1;
 }

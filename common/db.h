@@ -58,4 +58,14 @@ int		 gw_db_exec(sqlite3 *db, const char *sql, char *errbuf,
  */
 int64_t		 gw_db_data_version(sqlite3 *db);
 
+/*
+ * Column readers: the text of column i (NULL for NULL), a malloc'd copy
+ * of it (NULL for NULL), and its index in the NULL-terminated names (-1
+ * for NULL or a word not there: a hand edit that validation will report).
+ */
+const char	*gw_db_col_text(sqlite3_stmt *st, int i);
+char		*gw_db_col_strdup(sqlite3_stmt *st, int i);
+int		 gw_db_col_enum(sqlite3_stmt *st, int i,
+		    const char *const *names);
+
 #endif /* GW_DB_H */

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "cfgdb.h"
 #include "config.h"
 #include "db.h"
 #include "duration.h"
@@ -33,220 +34,10 @@ store_open(int flags)
 	return db;
 }
 
-static const char *
-col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
-static char *
-col_strdup(sqlite3_stmt *st, int i)
-{
-	return gw_strdup_null(col_text(st, i));
-}
-
-/* Reads an enum column; an unknown word (a hand edit) becomes -1. */
-static int
-col_enum(sqlite3_stmt *st, int i, const char *const *names)
-{
-	const char	*errstr;
-	int		 v;
-
-	if (col_text(st, i) == NULL ||
-	    gw_enum_parse(names, col_text(st, i), &v, &errstr) == -1)
-		return -1;
-	return v;
-}
-
-static int
-load_services(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
-{
-	const struct gw_field	*f;
-	struct gw_service	*sv;
-	struct gw_buf		 sql = { 0 };
-	sqlite3_stmt		*st;
-	size_t			 i;
-	int			 rc;
-
-	gw_buf_puts(&sql, "SELECT name");
-	for (i = 0; i < gw_service_nfields; i++)
-		gw_buf_printf(&sql, ", %s", gw_service_fields[i].f_column);
-	gw_buf_puts(&sql, " FROM services ORDER BY name");
-	rc = sqlite3_prepare_v2(db, gw_buf_str(&sql), -1, &st, NULL);
-	gw_buf_free(&sql);
-	if (rc != SQLITE_OK) {
-		ERR(db);
-		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sv = gw_config_new_service(cf);
-		gw_service_init(sv, col_text(st, 0));
-		for (i = 0; i < gw_service_nfields; i++) {
-			f = &gw_service_fields[i];
-			switch (f->f_type) {
-			case GW_FT_INT:
-			case GW_FT_DURATION:
-			case GW_FT_PERCENT:
-				*gw_field_i64(f, sv) =
-				    sqlite3_column_int64(st, (int)i + 1);
-				break;
-			case GW_FT_ENUM:
-				*gw_field_enum(f, sv) =
-				    col_enum(st, (int)i + 1, f->f_enum);
-				break;
-			case GW_FT_STR:
-				free(*gw_field_str(f, sv));
-				*gw_field_str(f, sv) =
-				    col_strdup(st, (int)i + 1);
-				break;
-			}
-		}
-	}
-	if (rc != SQLITE_DONE)
-		ERR(db);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int
-load_backends(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
-{
-	struct gw_backend	*be;
-	sqlite3_stmt		*st;
-	int			 rc;
-
-	if (sqlite3_prepare_v2(db, "SELECT s.name, b.host, b.port, b.weight, "
-	    "b.admin_state FROM backends b JOIN services s "
-	    "ON s.id = b.service_id ORDER BY s.name, b.host, b.port", -1, &st,
-	    NULL) != SQLITE_OK) {
-		ERR(db);
-		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		be = gw_config_new_backend(cf);
-		gw_backend_init(be, col_text(st, 0), col_text(st, 1),
-		    sqlite3_column_int(st, 2));
-		be->be_weight = sqlite3_column_int(st, 3);
-		be->be_state = col_enum(st, 4, gw_admin_names);
-	}
-	if (rc != SQLITE_DONE)
-		ERR(db);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Route ids, parallel to cf_routes while loading. */
-struct route_ids {
-	int64_t	*ri_v;
-	size_t	 ri_n;
-};
-
-static long
-route_index(const struct route_ids *ri, int64_t id)
-{
-	size_t i;
-
-	for (i = 0; i < ri->ri_n; i++)
-		if (ri->ri_v[i] == id)
-			return (long)i;
-	return -1;
-}
-
-static int
-load_route_children(sqlite3 *db, struct gw_config *cf,
-    const struct route_ids *ri, char *errbuf, size_t errlen)
-{
-	sqlite3_stmt	*st;
-	long		 i;
-	int		 rc;
-
-	if (sqlite3_prepare_v2(db, "SELECT route_id, name, value "
-	    "FROM route_headers ORDER BY route_id, name", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		ERR(db);
-		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((i = route_index(ri, sqlite3_column_int64(st, 0))) >= 0)
-			gw_route_add_match(&cf->cf_routes[i], col_text(st, 1),
-			    col_text(st, 2));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ERR(db);
-		return -1;
-	}
-	if (sqlite3_prepare_v2(db, "SELECT route_id, phase, op, name, value "
-	    "FROM route_header_edits ORDER BY route_id, seq", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		ERR(db);
-		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((i = route_index(ri, sqlite3_column_int64(st, 0))) >= 0)
-			gw_route_add_edit(&cf->cf_routes[i],
-			    col_enum(st, 1, gw_phase_names),
-			    col_enum(st, 2, gw_edit_op_names),
-			    col_text(st, 3), col_text(st, 4));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ERR(db);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-load_routes(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
-{
-	struct route_ids	 ri = { NULL, 0 };
-	struct gw_route		*rt;
-	sqlite3_stmt		*st;
-	int			 rc;
-
-	if (sqlite3_prepare_v2(db, "SELECT r.id, r.name, s.name, r.priority, "
-	    "r.host, r.path_type, r.path, r.methods, r.rewrite, r.timeout_ms "
-	    "FROM routes r JOIN services s ON s.id = r.service_id "
-	    "ORDER BY r.name", -1, &st, NULL) != SQLITE_OK) {
-		ERR(db);
-		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rt = gw_config_new_route(cf);
-		gw_route_init(rt, col_text(st, 1), col_text(st, 2));
-		rt->rt_priority = sqlite3_column_int64(st, 3);
-		rt->rt_host = col_strdup(st, 4);
-		rt->rt_path_type = col_enum(st, 5, gw_path_type_names);
-		free(rt->rt_path);
-		rt->rt_path = col_strdup(st, 6);
-		rt->rt_methods = col_strdup(st, 7);
-		rt->rt_rewrite = col_strdup(st, 8);
-		rt->rt_timeout_ms = sqlite3_column_int64(st, 9);
-		ri.ri_v = gw_reallocarray(ri.ri_v, ri.ri_n + 1,
-		    sizeof(*ri.ri_v));
-		ri.ri_v[ri.ri_n++] = sqlite3_column_int64(st, 0);
-	}
-	if (rc != SQLITE_DONE)
-		ERR(db);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		rc = load_route_children(db, cf, &ri, errbuf, errlen) == 0 ?
-		    SQLITE_DONE : SQLITE_ERROR;
-	free(ri.ri_v);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 int
 store_load(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
 {
-	gw_config_init(cf);
-	if (load_services(db, cf, errbuf, errlen) == -1 ||
-	    load_backends(db, cf, errbuf, errlen) == -1 ||
-	    load_routes(db, cf, errbuf, errlen) == -1) {
-		gw_config_free(cf);
-		return -1;
-	}
-	gw_config_sort(cf);
-	return 0;
+	return gw_config_load(db, cf, errbuf, errlen);
 }
 
 int64_t
@@ -631,9 +422,9 @@ store_history(sqlite3 *db, int64_t limit, struct hist_gen **out, size_t *n,
 		hg = &(*out)[(*n)++];
 		hg->hg_generation = sqlite3_column_int64(st, 0);
 		hg->hg_created_at = sqlite3_column_int64(st, 1);
-		hg->hg_user = col_strdup(st, 2);
-		hg->hg_command = col_strdup(st, 3);
-		hg->hg_summary = col_strdup(st, 4);
+		hg->hg_user = gw_db_col_strdup(st, 2);
+		hg->hg_command = gw_db_col_strdup(st, 3);
+		hg->hg_summary = gw_db_col_strdup(st, 4);
 	}
 	if (rc != SQLITE_DONE)
 		ERR(db);
@@ -667,11 +458,11 @@ changes_query(sqlite3 *db, sqlite3_stmt *st, struct hist_change **out,
 		*out = gw_reallocarray(*out, *n + 1, sizeof(**out));
 		hc = &(*out)[(*n)++];
 		hc->hc_generation = sqlite3_column_int64(st, 0);
-		hc->hc_kind = col_enum(st, 1, gw_kind_names);
-		hc->hc_op = col_enum(st, 2, change_op_names);
-		hc->hc_name = col_strdup(st, 3);
-		hc->hc_before = col_strdup(st, 4);
-		hc->hc_after = col_strdup(st, 5);
+		hc->hc_kind = gw_db_col_enum(st, 1, gw_kind_names);
+		hc->hc_op = gw_db_col_enum(st, 2, change_op_names);
+		hc->hc_name = gw_db_col_strdup(st, 3);
+		hc->hc_before = gw_db_col_strdup(st, 4);
+		hc->hc_after = gw_db_col_strdup(st, 5);
 	}
 	if (rc != SQLITE_DONE)
 		ERR(db);

@@ -1,0 +1,22 @@
+/*
+ * cfgdb: the configuration tables of the gw database read into the model
+ * (config.h), for every program.  Reads only; gwctl writes.
+ */
+#ifndef GW_CFGDB_H
+#define GW_CFGDB_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "config.h"
+
+/*
+ * Loads every service, backend and route of db into cf (initialised here;
+ * sorted with gw_config_sort()).  Call inside a transaction for a
+ * consistent view.  Returns 0, or -1 with errbuf set and cf empty.
+ */
+int	gw_config_load(sqlite3 *db, struct gw_config *cf, char *errbuf,
+	    size_t errlen);
+
+#endif /* GW_CFGDB_H */

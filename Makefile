@@ -59,7 +59,7 @@ MAN7	:= $(wildcard man/*.7)
 .PHONY: all check unit bats lint deps install clean demo
 # Keep objects make would see as intermediate (unit test objects).
 .SECONDARY:
-all: $(PROG_BINS)
+all: $(PROG_BINS) $(BIN)/gwbackend
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,10 +77,19 @@ $(BIN)/$(1): $$(patsubst %.c,$$(OBJ)/%.o,$$(wildcard $(1)/*.c)) $$(LIBGW)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
+# gwbackend: the test and demo backend (tests/backend), not installed.
+BACKEND_OBJ	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard tests/backend/*.c))
+$(BIN)/gwbackend: $(OBJ)/tests/backend/backend.o $(BACKEND_OBJ) $(LIBGW)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter-out $(LIBGW),$(sort $^)) $(LIBGW) \
+	    $(LDLIBS)
+
 $(BIN)/tests/%: $(OBJ)/tests/unit/%.o $(LIBGW)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter-out $(LIBGW),$^) $(LIBGW) $(LDLIBS)
 $(BIN)/tests/test_yamlio: $(OBJ)/gwctl/yamlio.o
+$(BIN)/tests/test_route: $(OBJ)/gwproxy/route.o
+$(BIN)/tests/test_lb: $(OBJ)/gwproxy/lb.o
 
 unit: $(UNIT_BINS)
 	@GW_SKIP_BATS=1 tests/run $(UNIT_BINS)

@@ -164,6 +164,9 @@ struct gw_http1_body {
 	enum gw_http1_err	 bd_err;
 	http_parser		 bd_parser;	/* CHUNKED: tracks the chunks */
 	http_parser_settings	 bd_settings;
+	/* CHUNKED: our stricter scan of the same bytes; private. */
+	int			 bd_state;
+	size_t			 bd_count;	/* bytes of a size line or trailers */
 };
 
 void		 gw_http1_body_init(struct gw_http1_body *bd,

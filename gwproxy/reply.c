@@ -1,0 +1,239 @@
+/*
+ * reply: composing the heads gwproxy writes; see reply.h.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+
+#include "config.h"
+#include "http1.h"
+#include "reply.h"
+#include "route.h"
+
+const struct px_error_info px_errors[] = {
+	[PX_E_NONE] = { "none", 200, "no error" },
+	[PX_E_NO_ROUTE] = { "no_route", 404, "no route matches the request" },
+	[PX_E_NO_HEALTHY_BACKEND] = { "no_healthy_backend", 503,
+	    "the service has no healthy backend" },
+	[PX_E_UPSTREAM_CONNECT_FAILED] = { "upstream_connect_failed", 502,
+	    "no backend accepted the connection" },
+	[PX_E_UPSTREAM_RESET] = { "upstream_reset", 502,
+	    "the backend closed the connection before responding" },
+	[PX_E_UPSTREAM_PROTOCOL_ERROR] = { "upstream_protocol_error", 502,
+	    "the backend's response is not valid HTTP/1.1" },
+	[PX_E_UPSTREAM_TIMEOUT] = { "upstream_timeout", 504,
+	    "the backend did not respond in time" },
+	[PX_E_CLIENT_TIMEOUT] = { "client_timeout", 408,
+	    "the request head did not arrive in time" },
+	[PX_E_BAD_REQUEST] = { "bad_request", 400,
+	    "the request is not valid HTTP/1.1" },
+	[PX_E_TOO_LARGE] = { "too_large", 431,
+	    "the request line or head is too large" },
+	[PX_E_OVERLOADED] = { "overloaded", 503,
+	    "the service's circuit breaker is open" },
+	[PX_E_SHUTTING_DOWN] = { "shutting_down", 503,
+	    "gwproxy is shutting down" },
+};
+
+const char *
+reply_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 101: return "Switching Protocols";
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 408: return "Request Timeout";
+	case 414: return "URI Too Long";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+static int
+name_is(const struct gw_http1_hdr *h, const char *name)
+{
+	return strlen(name) == h->h_name_len &&
+	    strncasecmp(h->h_name, name, h->h_name_len) == 0;
+}
+
+/* 1 when a route edit of phase sets or removes the field h. */
+static int
+edited_away(const struct gw_route *rt, int phase, const struct gw_http1_hdr *h)
+{
+	const struct gw_hdr_edit	*he;
+	size_t				 i;
+
+	for (i = 0; rt != NULL && i < rt->rt_nedits; i++) {
+		he = &rt->rt_edits[i];
+		if (he->he_phase == phase && he->he_op != GW_EDIT_ADD &&
+		    name_is(h, he->he_name))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+add_edits(struct evbuffer *out, const struct gw_route *rt, int phase)
+{
+	const struct gw_hdr_edit	*he;
+	size_t				 i;
+
+	for (i = 0; rt != NULL && i < rt->rt_nedits; i++) {
+		he = &rt->rt_edits[i];
+		if (he->he_phase == phase && he->he_op != GW_EDIT_REMOVE)
+			evbuffer_add_printf(out, "%s: %s\r\n", he->he_name,
+			    he->he_value);
+	}
+}
+
+/*
+ * Fields a proxy drops (RFC 9110 7.6.1), except Transfer-Encoding: the
+ * body goes through as received, so its framing field must too.
+ */
+static int
+drop_hop(const struct gw_http1_head *hd, const struct gw_http1_hdr *h)
+{
+	if (name_is(h, "transfer-encoding"))
+		return 0;
+	return gw_http1_is_hop_by_hop(hd, h->h_name, h->h_name_len);
+}
+
+void
+reply_request_head(struct evbuffer *out, const struct reply_req *rr)
+{
+	const struct gw_http1_head	*hd = rr->rr_head;
+	const struct gw_http1_hdr	*h, *up;
+	/* The longest target, plus the longest rewrite. */
+	char				 path[GW_HTTP1_LINE_MAX + GW_PATH_MAX];
+	size_t				 i, plen;
+	int				 xff = 0;
+
+	plen = route_rewrite(rr->rr_route, hd->hd_target, hd->hd_target_len,
+	    path, sizeof(path));
+	if (plen > sizeof(path))
+		plen = sizeof(path);	/* cannot happen: see path's size */
+	/*
+	 * An HTTP/1.0 client's request goes up as 1.0 too, so the backend
+	 * never answers it with chunked coding it could not take (RFC 9112
+	 * 7.1), and asks to keep the connection.
+	 */
+	evbuffer_add_printf(out, "%s %.*s HTTP/1.%d\r\n",
+	    http_method_str(hd->hd_method), (int)plen, path, hd->hd_minor);
+	for (i = 0; i < hd->hd_nhdrs; i++) {
+		h = &hd->hd_hdrs[i];
+		if (drop_hop(hd, h) || name_is(h, "x-forwarded-proto") ||
+		    name_is(h, "x-forwarded-host") ||
+		    edited_away(rr->rr_route, GW_PHASE_REQUEST, h))
+			continue;
+		if (name_is(h, "x-forwarded-for")) {
+			/* One field: the earlier hops, then this client. */
+			if (!xff++)
+				evbuffer_add_printf(out, "X-Forwarded-For: ");
+			else
+				evbuffer_add(out, ", ", 2);
+			evbuffer_add(out, h->h_value, h->h_value_len);
+			continue;
+		}
+		evbuffer_add(out, h->h_name, h->h_name_len);
+		evbuffer_add(out, ": ", 2);
+		evbuffer_add(out, h->h_value, h->h_value_len);
+		evbuffer_add(out, "\r\n", 2);
+	}
+	if (xff)
+		evbuffer_add_printf(out, ", %s\r\n", rr->rr_client_ip);
+	else
+		evbuffer_add_printf(out, "X-Forwarded-For: %s\r\n",
+		    rr->rr_client_ip);
+	evbuffer_add_printf(out, "X-Forwarded-Proto: http\r\n");
+	if (hd->hd_host != NULL)
+		evbuffer_add_printf(out, "X-Forwarded-Host: %.*s\r\n",
+		    (int)hd->hd_host->h_value_len, hd->hd_host->h_value);
+	if (rr->rr_add_request_id)
+		evbuffer_add_printf(out, "X-Request-Id: %s\r\n",
+		    rr->rr_request_id);
+	if (hd->hd_upgrade && (up = gw_http1_find(hd, "upgrade")) != NULL)
+		evbuffer_add_printf(out, "Connection: upgrade\r\n"
+		    "Upgrade: %.*s\r\n", (int)up->h_value_len, up->h_value);
+	else if (hd->hd_minor == 0)
+		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
+	add_edits(out, rr->rr_route, GW_PHASE_REQUEST);
+	evbuffer_add(out, "\r\n", 2);
+}
+
+void
+reply_response_head(struct evbuffer *out, const char *raw,
+    const struct gw_http1_head *hd, const struct gw_route *rt,
+    const char *request_id, int close, int keep10)
+{
+	const struct gw_http1_hdr	*h, *up;
+	const char			*sp, *eol;
+	size_t				 i;
+	int				 has_id = 0;
+
+	/* The status line as sent, but in our version. */
+	sp = memchr(raw, ' ', hd->hd_len);
+	eol = memchr(raw, '\r', hd->hd_len);
+	if (sp == NULL || eol == NULL || sp > eol)
+		evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", hd->hd_status,
+		    reply_reason(hd->hd_status));
+	else
+		evbuffer_add_printf(out, "HTTP/1.1%.*s\r\n",
+		    (int)(eol - sp), sp);
+	for (i = 0; i < hd->hd_nhdrs; i++) {
+		h = &hd->hd_hdrs[i];
+		if (drop_hop(hd, h) ||
+		    edited_away(rt, GW_PHASE_RESPONSE, h))
+			continue;
+		if (name_is(h, "x-request-id"))
+			has_id = 1;
+		evbuffer_add(out, h->h_name, h->h_name_len);
+		evbuffer_add(out, ": ", 2);
+		evbuffer_add(out, h->h_value, h->h_value_len);
+		evbuffer_add(out, "\r\n", 2);
+	}
+	if (!has_id)
+		evbuffer_add_printf(out, "X-Request-Id: %s\r\n", request_id);
+	if (hd->hd_status == 101 &&
+	    (up = gw_http1_find(hd, "upgrade")) != NULL)
+		evbuffer_add_printf(out, "Connection: upgrade\r\n"
+		    "Upgrade: %.*s\r\n", (int)up->h_value_len, up->h_value);
+	else if (close)
+		evbuffer_add_printf(out, "Connection: close\r\n");
+	else if (keep10)
+		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
+	add_edits(out, rt, GW_PHASE_RESPONSE);
+	evbuffer_add(out, "\r\n", 2);
+}
+
+void
+reply_error(struct evbuffer *out, enum px_error e, int status,
+    const char *request_id, int close)
+{
+	const struct px_error_info	*pe = &px_errors[e];
+	char				 body[256];
+	int				 n;
+
+	if (status == 0)
+		status = pe->pe_status;
+	n = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"status\":%d,"
+	    "\"request_id\":\"%s\"}\n", pe->pe_code, status, request_id);
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %d\r\n"
+	    "X-Gw-Error: %s\r\n"
+	    "X-Request-Id: %s\r\n"
+	    "%s"
+	    "\r\n%s", status, reply_reason(status), n, pe->pe_code,
+	    request_id, close ? "Connection: close\r\n" : "", body);
+}

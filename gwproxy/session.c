@@ -1,0 +1,1002 @@
+/*
+ * session: one client connection and the requests on it, one at a time in
+ * arrival order (pipelined requests wait in the input buffer, so answers
+ * go out in order).
+ *
+ *   HEAD     reading a request head (the header deadline runs: slowloris
+ *            gets 408); between requests the idle deadline runs instead
+ *   CONNECT  the head is parsed, routed and balanced; a backend connection
+ *            is being opened (a failed connect tries another backend)
+ *   FORWARD  the request body streams up, the response streams back; each
+ *            direction stops reading when the other side has PX_BUF_HIGH
+ *            bytes queued and resumes when they drain (watermarks)
+ *   TUNNEL   after a 101 answer to an Upgrade: bytes both ways
+ *   CLOSING  a last response is being flushed; then the session ends
+ *
+ * Every path that ends the session goes through session_close(), which
+ * frees everything; callers return at once after it (the session is gone).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "config.h"
+#include "duration.h"
+#include "gwproxy.h"
+#include "http1.h"
+#include "lb.h"
+#include "log.h"
+#include "reply.h"
+#include "route.h"
+#include "str.h"
+
+enum se_state {
+	SE_HEAD,
+	SE_CONNECT,
+	SE_FORWARD,
+	SE_TUNNEL,
+	SE_CLOSING
+};
+
+enum se_timer {
+	T_NONE,
+	T_IDLE,		/* keep-alive: waiting for a next request */
+	T_HEADER,	/* a request head is arriving */
+	T_REQUEST	/* the whole exchange with the backend */
+};
+
+struct session {
+	struct worker		*se_w;
+	struct bufferevent	*se_c;		/* client; owned */
+	char			 se_ip[INET6_ADDRSTRLEN];
+	enum se_state		 se_state;
+	struct event		*se_timer;	/* owned */
+	enum se_timer		 se_timer_kind;
+	struct event		*se_kick;	/* owned: next pipelined request */
+	TAILQ_ENTRY(session)	 se_entry;
+	int			 se_close;	/* close after this response */
+
+	/* The request in flight; reset by request_end(). */
+	struct wsnap		*se_ws;		/* a use of the worker's */
+	char			*se_reqraw;	/* head bytes; owned */
+	struct gw_http1_head	 se_req;
+	struct gw_http1_body	 se_reqbody;
+	const struct gw_route	*se_route;
+	long			 se_svc;
+	long			 se_be;		/* backend index in the service */
+	uint8_t			*se_tried;	/* per backend; owned */
+	int64_t			 se_retries;	/* left */
+	struct upconn		*se_up;		/* owned while not pooled */
+	int			 se_up_reused;
+	int			 se_fresh_retry; /* stale pooled conn retried */
+	struct evbuffer		*se_upreq;	/* the head sent upstream */
+	int			 se_req_done;	/* request body all forwarded */
+	char			*se_respraw;	/* owned */
+	struct gw_http1_head	 se_resp;
+	int			 se_have_resp;
+	struct gw_http1_body	 se_respbody;
+	int			 se_resp_started; /* head sent to the client */
+	int			 se_c_throttled;
+	int			 se_u_throttled;
+	char			 se_reqid[65];
+	int64_t			 se_t0;		/* ns */
+	int64_t			 se_t_conn;
+	int64_t			 se_t_first;
+	uint64_t		 se_bytes_in;
+	uint64_t		 se_bytes_out;
+	int			 se_status;
+	enum px_error		 se_err;
+};
+
+static void	c_read(struct bufferevent *, void *);
+static void	c_write(struct bufferevent *, void *);
+static void	c_event(struct bufferevent *, short, void *);
+static void	u_read(struct bufferevent *, void *);
+static void	u_write(struct bufferevent *, void *);
+static void	u_event(struct bufferevent *, short, void *);
+static void	head_try(struct session *);
+static void	connect_backend(struct session *);
+static void	resp_pump(struct session *);
+
+int64_t
+px_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+timer_set(struct session *se, enum se_timer kind, int64_t ms)
+{
+	struct timeval tv;
+
+	se->se_timer_kind = kind;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(se->se_timer, &tv);
+}
+
+static void
+timer_clear(struct session *se)
+{
+	se->se_timer_kind = T_NONE;
+	evtimer_del(se->se_timer);
+}
+
+/* A new request id: 16 random bytes in hex (libsodium's randomness). */
+static void
+session_new_reqid(struct session *se)
+{
+	unsigned char	rnd[16];
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(se->se_reqid, sizeof(se->se_reqid), rnd, sizeof(rnd));
+}
+
+/* One JSON line per request on the access log, when there is one. */
+static void
+access_log(struct session *se)
+{
+	struct snapshot	*sn = se->se_ws != NULL ? se->se_ws->ws_snap : NULL;
+	struct gw_buf	 b = { NULL, 0, 0 };
+	char		 when[40], path[512];
+	int64_t		 now = px_now_ns(), ms = gw_now_ms();
+	time_t		 t = (time_t)(ms / 1000);
+	struct tm	 tm;
+	size_t		 plen;
+
+	if (px.px_access_fd == -1)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	plen = se->se_req.hd_target_len < sizeof(path) - 1 ?
+	    se->se_req.hd_target_len : sizeof(path) - 1;
+	memcpy(path, se->se_req.hd_target, plen);
+	path[plen] = '\0';
+	gw_buf_printf(&b, "{\"time\":\"%s.%03dZ\",\"request_id\":", when,
+	    (int)(ms % 1000));
+	gw_buf_json_str(&b, se->se_reqid);
+	gw_buf_puts(&b, ",\"client\":");
+	gw_buf_json_str(&b, se->se_ip);
+	gw_buf_printf(&b, ",\"method\":\"%s\",\"path\":",
+	    se->se_reqraw ? http_method_str(se->se_req.hd_method) : "");
+	gw_buf_json_str(&b, se->se_reqraw ? path : "");
+	gw_buf_puts(&b, ",\"route\":");
+	gw_buf_json_str(&b, se->se_route ? se->se_route->rt_name : NULL);
+	gw_buf_puts(&b, ",\"service\":");
+	gw_buf_json_str(&b, sn && se->se_svc >= 0 ?
+	    sn->sn_cf.cf_services[se->se_svc].sv_name : NULL);
+	gw_buf_puts(&b, ",\"backend\":");
+	gw_buf_json_str(&b, sn && se->se_svc >= 0 && se->se_be >= 0 ?
+	    sn->sn_services[se->se_svc].ss_be[se->se_be].sb_name : NULL);
+	gw_buf_printf(&b, ",\"status\":%d,\"bytes_in\":%llu,"
+	    "\"bytes_out\":%llu,\"connect_ms\":%.3f,\"first_byte_ms\":%.3f,"
+	    "\"total_ms\":%.3f,\"error\":", se->se_status,
+	    (unsigned long long)se->se_bytes_in,
+	    (unsigned long long)se->se_bytes_out,
+	    se->se_t_conn ? (se->se_t_conn - se->se_t0) / 1e6 : 0.0,
+	    se->se_t_first ? (se->se_t_first - se->se_t0) / 1e6 : 0.0,
+	    (now - se->se_t0) / 1e6);
+	gw_buf_json_str(&b, se->se_err != PX_E_NONE ?
+	    px_errors[se->se_err].pe_code : NULL);
+	gw_buf_puts(&b, "}\n");
+	/*
+	 * One write(2) per line, so concurrent workers never interleave; a
+	 * failure (a full disk) must not stop the traffic, so it is ignored.
+	 */
+	(void)!write(px.px_access_fd, gw_buf_str(&b), b.b_len);
+	gw_buf_free(&b);
+}
+
+/* Forgets the request in flight (the upstream connection must be gone). */
+static void
+request_end(struct session *se)
+{
+	if (se->se_t0 != 0)
+		access_log(se);
+	if (se->se_ws != NULL)
+		wsnap_release(se->se_w, se->se_ws);
+	se->se_ws = NULL;
+	free(se->se_reqraw);
+	se->se_reqraw = NULL;
+	free(se->se_respraw);
+	se->se_respraw = NULL;
+	free(se->se_tried);
+	se->se_tried = NULL;
+	if (se->se_upreq != NULL)
+		evbuffer_free(se->se_upreq);
+	se->se_upreq = NULL;
+	se->se_route = NULL;
+	se->se_svc = se->se_be = -1;
+	se->se_have_resp = se->se_resp_started = se->se_req_done = 0;
+	se->se_up_reused = se->se_fresh_retry = 0;
+	se->se_c_throttled = se->se_u_throttled = 0;
+	se->se_t0 = se->se_t_conn = se->se_t_first = 0;
+	se->se_bytes_in = se->se_bytes_out = 0;
+	se->se_status = 0;
+	se->se_err = PX_E_NONE;
+	se->se_reqid[0] = '\0';
+}
+
+static void
+session_close(struct session *se)
+{
+	struct worker *w = se->se_w;
+
+	if (se->se_up != NULL) {
+		if (se->se_ws != NULL && se->se_svc >= 0 && se->se_be >= 0)
+			lb_done(&se->se_ws->ws_lb[se->se_svc],
+			    (size_t)se->se_be, -1, px_now_ns());
+		upconn_free(se->se_up);
+		se->se_up = NULL;
+	}
+	request_end(se);
+	TAILQ_REMOVE(&w->w_sessions, se, se_entry);
+	w->w_nsessions--;
+	atomic_fetch_sub_explicit(&w->w_active, 1, memory_order_relaxed);
+	event_free(se->se_timer);
+	event_free(se->se_kick);
+	bufferevent_free(se->se_c);
+	free(se);
+}
+
+/* Flushes what is queued for the client, then closes. */
+static void
+session_linger(struct session *se)
+{
+	se->se_state = SE_CLOSING;
+	timer_set(se, T_REQUEST, px.px_header_timeout_ms);
+	bufferevent_disable(se->se_c, EV_READ);
+	bufferevent_setwatermark(se->se_c, EV_WRITE, 0, 0);
+	if (evbuffer_get_length(bufferevent_get_output(se->se_c)) == 0)
+		session_close(se);
+	else
+		bufferevent_enable(se->se_c, EV_WRITE);
+}
+
+/* Ready for the next request on the connection, or closing it. */
+static void
+session_next(struct session *se)
+{
+	request_end(se);
+	if (se->se_close ||
+	    atomic_load_explicit(&px.px_draining, memory_order_relaxed)) {
+		session_linger(se);
+		return;
+	}
+	se->se_state = SE_HEAD;
+	bufferevent_setwatermark(se->se_c, EV_WRITE, PX_BUF_HIGH / 4, 0);
+	bufferevent_enable(se->se_c, EV_READ);
+	timer_set(se, T_IDLE, px.px_idle_timeout_ms);
+	/* Pipelined bytes already here: parse them on a fresh stack. */
+	if (evbuffer_get_length(bufferevent_get_input(se->se_c)) > 0)
+		event_active(se->se_kick, EV_TIMEOUT, 0);
+}
+
+/*
+ * Answers the request with an error of gwproxy's own.  The connection
+ * closes after it when the request body was not all read (its bytes
+ * cannot be told from a next request's) or the head was bad.
+ */
+static void
+session_error(struct session *se, enum px_error e, int status)
+{
+	if (se->se_up != NULL) {
+		if (se->se_ws != NULL && se->se_be >= 0)
+			lb_done(&se->se_ws->ws_lb[se->se_svc],
+			    (size_t)se->se_be, -1, px_now_ns());
+		upconn_free(se->se_up);
+		se->se_up = NULL;
+	}
+	if (se->se_resp_started) {
+		/* Half a response went out: only closing can say so. */
+		session_close(se);
+		return;
+	}
+	timer_clear(se);
+	if (!se->se_req_done || e == PX_E_BAD_REQUEST || e == PX_E_TOO_LARGE ||
+	    e == PX_E_CLIENT_TIMEOUT)
+		se->se_close = 1;
+	se->se_err = e;
+	se->se_status = status ? status : px_errors[e].pe_status;
+	if (se->se_reqid[0] == '\0')
+		session_new_reqid(se);
+	reply_error(bufferevent_get_output(se->se_c), e, status,
+	    se->se_reqid, se->se_close);
+	session_next(se);
+}
+
+/* The value of header name (lowercase) in the client's request. */
+static const char *
+req_header(void *arg, const char *name, size_t *len)
+{
+	const struct gw_http1_hdr *h;
+
+	if ((h = gw_http1_find(arg, name)) == NULL)
+		return NULL;
+	*len = h->h_value_len;
+	return h->h_value;
+}
+
+/* The key the hash policy hashes: client IP, a header or a cookie. */
+static uint64_t
+hash_key(struct session *se, const struct gw_service *sv)
+{
+	const struct gw_http1_hdr	*h;
+	const char			*k = sv->sv_hash_key, *p, *end, *eq;
+	size_t				 n;
+
+	if (strncmp(k, "header:", 7) == 0 &&
+	    (h = gw_http1_find(&se->se_req, k + 7)) != NULL)
+		return lb_hash(h->h_value, h->h_value_len);
+	if (strncmp(k, "cookie:", 7) == 0 &&
+	    (h = gw_http1_find(&se->se_req, "cookie")) != NULL) {
+		n = strlen(k + 7);
+		end = h->h_value + h->h_value_len;
+		/* cookie-string: name=value pairs split by "; " (RFC 6265). */
+		for (p = h->h_value; p < end; p++) {
+			while (p < end && (*p == ' ' || *p == ';'))
+				p++;
+			eq = memchr(p, '=', (size_t)(end - p));
+			if (eq == NULL)
+				break;
+			if ((size_t)(eq - p) == n && memcmp(p, k + 7, n) == 0) {
+				for (p = eq + 1; p < end && *p != ';'; p++)
+					;
+				return lb_hash(eq + 1, (size_t)(p - eq - 1));
+			}
+			p = memchr(eq, ';', (size_t)(end - eq));
+			if (p == NULL)
+				break;
+		}
+	}
+	return lb_hash(se->se_ip, strlen(se->se_ip));
+}
+
+/* Picks a backend not tried yet; -1 when none is usable. */
+static long
+pick_backend(struct session *se)
+{
+	struct snapshot		*sn = se->se_ws->ws_snap;
+	const struct gw_service	*sv = sn->sn_services[se->se_svc].ss_sv;
+	uint64_t		 key = 0;
+
+	if (sv->sv_lb == GW_LB_HASH)
+		key = hash_key(se, sv);
+	return lb_pick(&se->se_ws->ws_lb[se->se_svc], key, se->se_tried,
+	    px_now_ns());
+}
+
+/* The request head is parsed: route it, balance it, connect. */
+static void
+request_start(struct session *se)
+{
+	struct snapshot			*sn;
+	const struct gw_http1_hdr	*id;
+	const struct gw_service		*sv;
+	struct route_req		 rq;
+	struct reply_req		 rr;
+	const char			*q;
+	long				 r;
+	int64_t				 ms;
+
+	se->se_t0 = px_now_ns();
+	atomic_fetch_add_explicit(&se->se_w->w_requests, 1,
+	    memory_order_relaxed);
+	if (atomic_load_explicit(&px.px_draining, memory_order_relaxed))
+		se->se_close = 1;
+	if (!se->se_req.hd_keep_alive)
+		se->se_close = 1;
+	id = gw_http1_find(&se->se_req, "x-request-id");
+	if (id != NULL && id->h_value_len > 0 &&
+	    id->h_value_len < sizeof(se->se_reqid)) {
+		memcpy(se->se_reqid, id->h_value, id->h_value_len);
+		se->se_reqid[id->h_value_len] = '\0';
+	} else
+		session_new_reqid(se);
+	se->se_ws = worker_wsnap(se->se_w);
+	se->se_ws->ws_users++;
+	sn = se->se_ws->ws_snap;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.rq_method = http_method_str(se->se_req.hd_method);
+	rq.rq_method_len = strlen(rq.rq_method);
+	if (se->se_req.hd_host != NULL) {
+		rq.rq_host = se->se_req.hd_host->h_value;
+		rq.rq_host_len = se->se_req.hd_host->h_value_len;
+	} else
+		rq.rq_host = "";
+	rq.rq_path = se->se_req.hd_target;
+	q = memchr(rq.rq_path, '?', se->se_req.hd_target_len);
+	rq.rq_path_len = q != NULL ? (size_t)(q - rq.rq_path) :
+	    se->se_req.hd_target_len;
+	rq.rq_header = req_header;
+	rq.rq_arg = &se->se_req;
+	gw_http1_body_init(&se->se_reqbody, &se->se_req, HTTP_GET);
+	se->se_req_done = se->se_reqbody.bd_framing == GW_HTTP1_BODY_NONE;
+
+	if ((r = route_match(sn->sn_routes, &rq)) < 0) {
+		session_error(se, PX_E_NO_ROUTE, 0);
+		return;
+	}
+	se->se_route = &sn->sn_cf.cf_routes[r];
+	se->se_svc = sn->sn_route_service[r];
+	sv = sn->sn_services[se->se_svc].ss_sv;
+	se->se_tried = gw_calloc(sn->sn_services[se->se_svc].ss_nbe + 1, 1);
+	se->se_retries = sv->sv_retries;
+	if ((se->se_be = pick_backend(se)) < 0) {
+		session_error(se, PX_E_NO_HEALTHY_BACKEND, 0);
+		return;
+	}
+	ms = se->se_route->rt_timeout_ms > 0 ? se->se_route->rt_timeout_ms :
+	    sv->sv_request_timeout_ms;
+	timer_set(se, T_REQUEST, ms);
+
+	memset(&rr, 0, sizeof(rr));
+	rr.rr_head = &se->se_req;
+	rr.rr_route = se->se_route;
+	rr.rr_client_ip = se->se_ip;
+	rr.rr_request_id = se->se_reqid;
+	rr.rr_add_request_id = id == NULL;
+	se->se_upreq = evbuffer_new();
+	reply_request_head(se->se_upreq, &rr);
+	/* No body bytes are read while the connection is being made. */
+	bufferevent_disable(se->se_c, EV_READ);
+	connect_backend(se);
+}
+
+static void
+head_try(struct session *se)
+{
+	struct evbuffer		*in = bufferevent_get_input(se->se_c);
+	struct gw_http1_head	 hd;
+	enum gw_http1_err	 e;
+	size_t			 len = evbuffer_get_length(in), n;
+	unsigned char		*p;
+
+	if (len == 0)
+		return;
+	if (se->se_timer_kind != T_HEADER)
+		timer_set(se, T_HEADER, px.px_header_timeout_ms);
+	/* One more byte than the limit lets the parser tell "too large". */
+	n = len < GW_HTTP1_HEAD_MAX + 1 ? len : GW_HTTP1_HEAD_MAX + 1;
+	p = evbuffer_pullup(in, (ssize_t)n);
+	e = gw_http1_parse_head((const char *)p, n, GW_HTTP1_REQUEST, NULL,
+	    &hd);
+	if (e == GW_HTTP1_NEED_MORE)
+		return;
+	if (e != GW_HTTP1_OK) {
+		se->se_req_done = 0;
+		session_error(se, gw_http1_err_status(e) == 414 ||
+		    gw_http1_err_status(e) == 431 ? PX_E_TOO_LARGE :
+		    PX_E_BAD_REQUEST, gw_http1_err_status(e));
+		return;
+	}
+	/* Keep a copy: the head must outlive the input buffer's bytes. */
+	se->se_reqraw = gw_malloc(hd.hd_len);
+	memcpy(se->se_reqraw, p, hd.hd_len);
+	evbuffer_drain(in, hd.hd_len);
+	if (gw_http1_parse_head(se->se_reqraw, hd.hd_len, GW_HTTP1_REQUEST,
+	    NULL, &se->se_req) != GW_HTTP1_OK)
+		gw_fatalx("request head parses differently the second time");
+	se->se_bytes_in = hd.hd_len;
+	se->se_state = SE_CONNECT;
+	request_start(se);
+}
+
+static void
+kick(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *se = arg;
+
+	(void)fd;
+	(void)what;
+	if (se->se_state == SE_HEAD)
+		head_try(se);
+}
+
+/* Moves request body bytes up until the body ends or the backend lags. */
+static void
+pump_req(struct session *se)
+{
+	struct evbuffer	*in = bufferevent_get_input(se->se_c);
+	struct evbuffer	*out = bufferevent_get_output(upconn_bev(se->se_up));
+	struct evbuffer_iovec v;
+	ssize_t		 n;
+
+	while (!se->se_req_done && evbuffer_get_length(in) > 0) {
+		if (evbuffer_get_length(out) > PX_BUF_HIGH) {
+			bufferevent_disable(se->se_c, EV_READ);
+			se->se_c_throttled = 1;
+			return;
+		}
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		n = gw_http1_body_feed(&se->se_reqbody, v.iov_base,
+		    v.iov_len);
+		if (n < 0) {
+			session_error(se, PX_E_BAD_REQUEST, 0);
+			return;
+		}
+		evbuffer_remove_buffer(in, out, (size_t)n);
+		se->se_bytes_in += (uint64_t)n;
+		if (se->se_reqbody.bd_done)
+			se->se_req_done = 1;
+	}
+	/* The next request waits until this one is answered. */
+	if (se->se_req_done)
+		bufferevent_disable(se->se_c, EV_READ);
+	else
+		bufferevent_enable(se->se_c, EV_READ);
+}
+
+static void
+on_connected(struct session *se)
+{
+	struct bufferevent *u = upconn_bev(se->se_up);
+
+	if (se->se_t_conn == 0)
+		se->se_t_conn = px_now_ns();
+	bufferevent_set_timeouts(u, NULL, NULL);
+	bufferevent_setwatermark(u, EV_WRITE, PX_BUF_HIGH / 4, 0);
+	/* A copy: a stale pooled connection may need the head again. */
+	evbuffer_add(bufferevent_get_output(u),
+	    evbuffer_pullup(se->se_upreq, -1),
+	    evbuffer_get_length(se->se_upreq));
+	se->se_state = SE_FORWARD;
+	bufferevent_enable(u, EV_READ | EV_WRITE);
+	pump_req(se);
+}
+
+static void
+connect_backend(struct session *se)
+{
+	struct snapshot			*sn = se->se_ws->ws_snap;
+	const struct snap_service	*ss = &sn->sn_services[se->se_svc];
+
+	se->se_up = upconn_get(se->se_w, &ss->ss_be[se->se_be],
+	    ss->ss_sv->sv_connect_timeout_ms, &se->se_up_reused);
+	if (se->se_up == NULL) {
+		session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
+		return;
+	}
+	lb_start(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be);
+	bufferevent_setcb(upconn_bev(se->se_up), u_read, u_write, u_event, se);
+	se->se_state = SE_CONNECT;
+	if (se->se_up_reused)
+		on_connected(se);
+}
+
+/* A connect failed: another backend if the service allows a retry. */
+static void
+connect_failed(struct session *se)
+{
+	lb_done(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be, -1,
+	    px_now_ns());
+	upconn_free(se->se_up);
+	se->se_up = NULL;
+	se->se_tried[se->se_be] = 1;
+	if (se->se_retries-- > 0 && (se->se_be = pick_backend(se)) >= 0) {
+		connect_backend(se);
+		return;
+	}
+	se->se_be = -1;
+	session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
+}
+
+/* The response ended: account, pool the connection, next request. */
+static void
+response_done(struct session *se)
+{
+	struct bufferevent	*u = upconn_bev(se->se_up);
+	int			 reusable;
+
+	reusable = se->se_resp.hd_keep_alive && se->se_req_done &&
+	    se->se_respbody.bd_framing != GW_HTTP1_BODY_CLOSE &&
+	    evbuffer_get_length(bufferevent_get_input(u)) == 0;
+	lb_done(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be,
+	    px_now_ns() - se->se_t0, px_now_ns());
+	upconn_release(se->se_w, se->se_up, reusable,
+	    se->se_ws->ws_snap->sn_services[se->se_svc].ss_sv->
+	    sv_idle_timeout_ms);
+	se->se_up = NULL;
+	timer_clear(se);
+	if (!se->se_req_done)
+		se->se_close = 1;
+	session_next(se);
+}
+
+static void
+tunnel_start(struct session *se)
+{
+	struct bufferevent *u = upconn_bev(se->se_up);
+
+	se->se_state = SE_TUNNEL;
+	timer_clear(se);
+	bufferevent_setwatermark(se->se_c, EV_WRITE, PX_BUF_HIGH / 4, 0);
+	bufferevent_enable(se->se_c, EV_READ);
+	bufferevent_enable(u, EV_READ);
+	/* Bytes the client sent after its head are the first of the tunnel. */
+	evbuffer_add_buffer(bufferevent_get_output(u),
+	    bufferevent_get_input(se->se_c));
+	evbuffer_add_buffer(bufferevent_get_output(se->se_c),
+	    bufferevent_get_input(u));
+}
+
+/* Moves bytes from one side's input to the other's output, with backpressure. */
+static void
+tunnel_move(struct bufferevent *from, struct bufferevent *to, int *throttled)
+{
+	evbuffer_add_buffer(bufferevent_get_output(to),
+	    bufferevent_get_input(from));
+	if (evbuffer_get_length(bufferevent_get_output(to)) > PX_BUF_HIGH) {
+		bufferevent_disable(from, EV_READ);
+		*throttled = 1;
+	}
+}
+
+/* Parses a response head; 1 when one is ready, 0 for more, -1 on error. */
+static int
+resp_head(struct session *se)
+{
+	struct evbuffer		*in = bufferevent_get_input(upconn_bev(
+				    se->se_up));
+	struct gw_http1_head	 hd;
+	enum gw_http1_err	 e;
+	size_t			 len = evbuffer_get_length(in), n;
+	unsigned char		*p;
+
+	if (len == 0)
+		return 0;
+	n = len < GW_HTTP1_HEAD_MAX + 1 ? len : GW_HTTP1_HEAD_MAX + 1;
+	p = evbuffer_pullup(in, (ssize_t)n);
+	e = gw_http1_parse_head((const char *)p, n, GW_HTTP1_RESPONSE, NULL,
+	    &hd);
+	if (e == GW_HTTP1_NEED_MORE)
+		return 0;
+	if (e != GW_HTTP1_OK)
+		return -1;
+	free(se->se_respraw);
+	se->se_respraw = gw_malloc(hd.hd_len);
+	memcpy(se->se_respraw, p, hd.hd_len);
+	evbuffer_drain(in, hd.hd_len);
+	if (gw_http1_parse_head(se->se_respraw, hd.hd_len, GW_HTTP1_RESPONSE,
+	    NULL, &se->se_resp) != GW_HTTP1_OK)
+		gw_fatalx("response head parses differently the second time");
+	return 1;
+}
+
+static void
+resp_pump(struct session *se)
+{
+	struct bufferevent	*u = upconn_bev(se->se_up);
+	struct evbuffer		*in = bufferevent_get_input(u);
+	struct evbuffer		*out = bufferevent_get_output(se->se_c);
+	struct evbuffer_iovec	 v;
+	ssize_t			 n;
+	int			 rc, keep10;
+
+	while (!se->se_have_resp) {
+		if ((rc = resp_head(se)) == 0)
+			return;
+		if (rc == -1) {
+			session_error(se, PX_E_UPSTREAM_PROTOCOL_ERROR, 0);
+			return;
+		}
+		if (se->se_t_first == 0)
+			se->se_t_first = px_now_ns();
+		if (se->se_resp.hd_status == 101 && se->se_req.hd_upgrade) {
+			se->se_status = 101;
+			se->se_resp_started = 1;
+			reply_response_head(out, se->se_respraw, &se->se_resp,
+			    se->se_route, se->se_reqid, 0, 0);
+			tunnel_start(se);
+			return;
+		}
+		if (se->se_resp.hd_status < 200) {
+			/* Interim (100 Continue...): relay, wait for more. */
+			reply_response_head(out, se->se_respraw, &se->se_resp,
+			    se->se_route, se->se_reqid, 0, 0);
+			continue;
+		}
+		se->se_have_resp = 1;
+		se->se_status = se->se_resp.hd_status;
+		gw_http1_body_init(&se->se_respbody, &se->se_resp,
+		    se->se_req.hd_method);
+		if (se->se_respbody.bd_framing == GW_HTTP1_BODY_CLOSE ||
+		    !se->se_req_done)
+			se->se_close = 1;
+		keep10 = se->se_req.hd_minor == 0 && !se->se_close;
+		reply_response_head(out, se->se_respraw, &se->se_resp,
+		    se->se_route, se->se_reqid, se->se_close, keep10);
+		se->se_resp_started = 1;
+	}
+	while (!se->se_respbody.bd_done && evbuffer_get_length(in) > 0) {
+		if (evbuffer_get_length(out) > PX_BUF_HIGH) {
+			bufferevent_disable(u, EV_READ);
+			se->se_u_throttled = 1;
+			return;
+		}
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		n = gw_http1_body_feed(&se->se_respbody, v.iov_base,
+		    v.iov_len);
+		if (n < 0) {
+			session_close(se);	/* mid-body: only close says it */
+			return;
+		}
+		evbuffer_remove_buffer(in, out, (size_t)n);
+		se->se_bytes_out += (uint64_t)n;
+	}
+	if (se->se_respbody.bd_done)
+		response_done(se);
+}
+
+/*
+ * Client side callbacks.
+ */
+static void
+c_read(struct bufferevent *bev, void *arg)
+{
+	struct session *se = arg;
+
+	(void)bev;
+	switch (se->se_state) {
+	case SE_HEAD:
+		head_try(se);
+		break;
+	case SE_FORWARD:
+		pump_req(se);
+		break;
+	case SE_TUNNEL:
+		tunnel_move(se->se_c, upconn_bev(se->se_up),
+		    &se->se_c_throttled);
+		break;
+	default:
+		/* Not consuming now: stop reading (bounded buffering). */
+		bufferevent_disable(se->se_c, EV_READ);
+		break;
+	}
+}
+
+static void
+c_write(struct bufferevent *bev, void *arg)
+{
+	struct session *se = arg;
+
+	(void)bev;
+	if (se->se_state == SE_CLOSING) {
+		if (evbuffer_get_length(bufferevent_get_output(se->se_c)) == 0)
+			session_close(se);
+		return;
+	}
+	if (se->se_u_throttled && se->se_up != NULL) {
+		se->se_u_throttled = 0;
+		bufferevent_enable(upconn_bev(se->se_up), EV_READ);
+		if (se->se_state == SE_FORWARD)
+			resp_pump(se);
+		else if (se->se_state == SE_TUNNEL)
+			tunnel_move(upconn_bev(se->se_up), se->se_c,
+			    &se->se_u_throttled);
+	}
+}
+
+static void
+c_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *se = arg;
+
+	(void)bev;
+	(void)what;
+	/*
+	 * The client went away (or its socket failed).  Whatever was in
+	 * flight for it has no one to go to.
+	 */
+	if (se->se_state == SE_TUNNEL && se->se_up != NULL) {
+		/* Let what the client said last reach the backend. */
+		bufferevent_flush(upconn_bev(se->se_up), EV_WRITE, BEV_FLUSH);
+	}
+	session_close(se);
+}
+
+/*
+ * Upstream side callbacks.
+ */
+static void
+u_read(struct bufferevent *bev, void *arg)
+{
+	struct session *se = arg;
+
+	(void)bev;
+	if (se->se_state == SE_FORWARD)
+		resp_pump(se);
+	else if (se->se_state == SE_TUNNEL)
+		tunnel_move(upconn_bev(se->se_up), se->se_c,
+		    &se->se_u_throttled);
+}
+
+static void
+u_write(struct bufferevent *bev, void *arg)
+{
+	struct session *se = arg;
+
+	(void)bev;
+	if (!se->se_c_throttled)
+		return;
+	se->se_c_throttled = 0;
+	bufferevent_enable(se->se_c, EV_READ);
+	if (se->se_state == SE_FORWARD)
+		pump_req(se);
+	else if (se->se_state == SE_TUNNEL)
+		tunnel_move(se->se_c, upconn_bev(se->se_up),
+		    &se->se_c_throttled);
+}
+
+static void
+u_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *se = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		on_connected(se);
+		return;
+	}
+	if (se->se_state == SE_CONNECT) {
+		connect_failed(se);
+		return;
+	}
+	if (se->se_state == SE_TUNNEL) {
+		upconn_free(se->se_up);
+		se->se_up = NULL;
+		session_linger(se);
+		return;
+	}
+	/* SE_FORWARD: the backend closed or failed. */
+	if (se->se_have_resp &&
+	    se->se_respbody.bd_framing == GW_HTTP1_BODY_CLOSE &&
+	    (what & BEV_EVENT_EOF)) {
+		/* A response delimited by close: this is its end. */
+		resp_pump(se);
+		if (se->se_state == SE_FORWARD && se->se_up != NULL) {
+			se->se_respbody.bd_done = 1;
+			response_done(se);
+		}
+		return;
+	}
+	if (!se->se_have_resp && se->se_up_reused && !se->se_fresh_retry &&
+	    se->se_reqbody.bd_framing == GW_HTTP1_BODY_NONE &&
+	    evbuffer_get_length(bufferevent_get_input(upconn_bev(
+	    se->se_up))) == 0) {
+		/*
+		 * A pooled connection the backend had closed: nothing of
+		 * ours was processed, so the request goes again on a fresh
+		 * connection to the same backend.
+		 */
+		lb_done(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be, 0,
+		    px_now_ns());
+		upconn_free(se->se_up);
+		se->se_up = NULL;
+		se->se_fresh_retry = 1;
+		se->se_up = upconn_get(se->se_w, &se->se_ws->ws_snap->
+		    sn_services[se->se_svc].ss_be[se->se_be],
+		    se->se_ws->ws_snap->sn_services[se->se_svc].ss_sv->
+		    sv_connect_timeout_ms, &se->se_up_reused);
+		if (se->se_up == NULL) {
+			session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
+			return;
+		}
+		lb_start(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be);
+		bufferevent_setcb(upconn_bev(se->se_up), u_read, u_write,
+		    u_event, se);
+		se->se_state = SE_CONNECT;
+		if (se->se_up_reused)
+			on_connected(se);
+		return;
+	}
+	session_error(se, PX_E_UPSTREAM_RESET, 0);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *se = arg;
+
+	(void)fd;
+	(void)what;
+	switch (se->se_timer_kind) {
+	case T_IDLE:
+		session_close(se);
+		break;
+	case T_HEADER:
+		se->se_req_done = 0;
+		session_error(se, PX_E_CLIENT_TIMEOUT, 0);
+		break;
+	case T_REQUEST:
+		if (se->se_state == SE_CLOSING) {
+			session_close(se);
+			break;
+		}
+		session_error(se, PX_E_UPSTREAM_TIMEOUT, 0);
+		break;
+	case T_NONE:
+		break;
+	}
+}
+
+void
+session_accept(struct worker *w, int fd, const struct sockaddr *sa,
+    int salen)
+{
+	struct session	*se;
+	int		 one = 1;
+
+	(void)salen;
+	se = gw_calloc(1, sizeof(*se));
+	se->se_w = w;
+	se->se_svc = se->se_be = -1;
+	if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)
+		    sa)->sin6_addr, se->se_ip, sizeof(se->se_ip));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, se->se_ip, sizeof(se->se_ip));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	se->se_c = bufferevent_socket_new(w->w_base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	se->se_timer = evtimer_new(w->w_base, on_timer, se);
+	se->se_kick = event_new(w->w_base, -1, 0, kick, se);
+	if (se->se_c == NULL || se->se_timer == NULL || se->se_kick == NULL)
+		gw_fatalx("out of memory for a session");
+	TAILQ_INSERT_TAIL(&w->w_sessions, se, se_entry);
+	w->w_nsessions++;
+	atomic_fetch_add_explicit(&w->w_active, 1, memory_order_relaxed);
+	bufferevent_setcb(se->se_c, c_read, c_write, c_event, se);
+	bufferevent_setwatermark(se->se_c, EV_WRITE, PX_BUF_HIGH / 4, 0);
+	se->se_state = SE_HEAD;
+	timer_set(se, T_HEADER, px.px_header_timeout_ms);
+	bufferevent_enable(se->se_c, EV_READ);
+}
+
+/*
+ * Drain: a connection waiting between requests closes now; one with a
+ * request in flight answers it with Connection: close, then closes.
+ */
+void
+session_drain(struct session *se)
+{
+	se->se_close = 1;
+	if (se->se_state == SE_HEAD &&
+	    evbuffer_get_length(bufferevent_get_input(se->se_c)) == 0)
+		session_close(se);
+}
+
+void
+session_drain_all(struct worker *w)
+{
+	struct session *se, *next;
+
+	for (se = TAILQ_FIRST(&w->w_sessions); se != NULL; se = next) {
+		next = TAILQ_NEXT(se, se_entry);
+		session_drain(se);	/* may free se */
+	}
+}
+
+/* Ends the session whatever it is doing (shutdown after the drain). */
+void
+session_abort(struct session *se)
+{
+	session_close(se);
+}

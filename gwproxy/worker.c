@@ -1,0 +1,203 @@
+/*
+ * worker: one thread with its own event_base, its own SO_REUSEPORT
+ * listening sockets (the kernel spreads connections over the workers), its
+ * sessions, upstream pools and balancer state.  Nothing here is shared
+ * with other workers except the snapshot (read-only) and atomics.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "gwproxy.h"
+#include "lb.h"
+#include "log.h"
+#include "str.h"
+
+static void
+wsnap_free(struct wsnap *ws)
+{
+	size_t i, n = ws->ws_snap->sn_cf.cf_nservices;
+
+	for (i = 0; i < n; i++) {
+		if (ws->ws_lbbe[i] != NULL)
+			lb_free(&ws->ws_lb[i]);
+		free(ws->ws_lbbe[i]);
+	}
+	free(ws->ws_lb);
+	free(ws->ws_lbbe);
+	snapshot_unref(ws->ws_snap);
+	free(ws);
+}
+
+static struct wsnap *
+wsnap_new(struct worker *w, struct snapshot *sn)
+{
+	struct wsnap			*ws;
+	const struct snap_service	*ss;
+	struct lb_backend		*lbe;
+	size_t				 i, k, n = sn->sn_cf.cf_nservices;
+
+	ws = gw_calloc(1, sizeof(*ws));
+	ws->ws_snap = sn;
+	ws->ws_lb = gw_calloc(n + 1, sizeof(*ws->ws_lb));
+	ws->ws_lbbe = gw_calloc(n + 1, sizeof(*ws->ws_lbbe));
+	for (i = 0; i < n; i++) {
+		ss = &sn->sn_services[i];
+		if (ss->ss_nbe == 0)
+			continue;
+		lbe = gw_calloc(ss->ss_nbe, sizeof(*lbe));
+		for (k = 0; k < ss->ss_nbe; k++) {
+			lbe[k].lb_weight = (uint32_t)ss->ss_be[k].sb_be->
+			    be_weight;
+			lbe[k].lb_usable = ss->ss_be[k].sb_usable;
+			lbe[k].lb_key = ss->ss_be[k].sb_key;
+		}
+		if (lb_init(&ws->ws_lb[i], ss->ss_sv->sv_lb, lbe, ss->ss_nbe,
+		    w->w_rng++ * 0x9e3779b97f4a7c15ULL + (uint64_t)w->w_id + 1)
+		    == -1) {
+			free(lbe);
+			continue;
+		}
+		ws->ws_lbbe[i] = lbe;
+	}
+	ws->ws_current = 1;
+	return ws;
+}
+
+struct wsnap *
+worker_wsnap(struct worker *w)
+{
+	struct snapshot	*sn;
+	uint64_t	 seq;
+
+	seq = atomic_load_explicit(&px.px_snap_seq, memory_order_acquire);
+	if (w->w_ws != NULL && w->w_snap_seq == seq)
+		return w->w_ws;
+	/* The snapshot moved: once per reload, not per request. */
+	pthread_mutex_lock(&px.px_snap_mtx);
+	sn = px.px_snap;
+	snapshot_ref(sn);
+	seq = atomic_load_explicit(&px.px_snap_seq, memory_order_relaxed);
+	pthread_mutex_unlock(&px.px_snap_mtx);
+	if (w->w_ws != NULL) {
+		w->w_ws->ws_current = 0;
+		if (w->w_ws->ws_users == 0)
+			wsnap_free(w->w_ws);
+	}
+	w->w_ws = wsnap_new(w, sn);
+	w->w_snap_seq = seq;
+	return w->w_ws;
+}
+
+void
+wsnap_release(struct worker *w, struct wsnap *ws)
+{
+	(void)w;
+	if (--ws->ws_users == 0 && !ws->ws_current)
+		wsnap_free(ws);
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	(void)l;
+	session_accept(arg, fd, sa, salen);
+}
+
+static void
+on_accept_error(struct evconnlistener *l, void *arg)
+{
+	int e = EVUTIL_SOCKET_ERROR();
+
+	(void)l;
+	(void)arg;
+	/* EMFILE and friends: log and keep going; the loop retries. */
+	gw_log(GW_LOG_WARNING, "accept: %s", evutil_socket_error_to_string(e));
+}
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	int		 i;
+
+	(void)fd;
+	(void)what;
+	if (!atomic_load(&px.px_draining))
+		return;
+	for (i = 0; i < w->w_nlisteners; i++)
+		evconnlistener_disable(w->w_listeners[i]);
+	session_drain_all(w);
+}
+
+void
+worker_drain(struct worker *w)
+{
+	event_active(w->w_wake, EV_READ, 0);
+}
+
+int
+worker_listen(struct worker *w, int fd, char *errbuf,
+    size_t errlen)
+{
+	struct evconnlistener *l;
+
+	l = evconnlistener_new(w->w_base, on_accept, w,
+	    LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (l == NULL) {
+		snprintf(errbuf, errlen, "cannot listen: %s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		return -1;
+	}
+	evconnlistener_set_error_cb(l, on_accept_error);
+	w->w_listeners[w->w_nlisteners++] = l;
+	return 0;
+}
+
+int
+worker_init(struct worker *w, int id, char *errbuf, size_t errlen)
+{
+	memset(w, 0, sizeof(*w));
+	w->w_id = id;
+	w->w_rng = (uint64_t)id + 1;
+	TAILQ_INIT(&w->w_sessions);
+	if ((w->w_base = event_base_new()) == NULL) {
+		snprintf(errbuf, errlen, "cannot create an event base");
+		return -1;
+	}
+	w->w_wake = event_new(w->w_base, -1, EV_PERSIST, on_wake, w);
+	if (w->w_wake == NULL) {
+		snprintf(errbuf, errlen, "cannot create an event");
+		return -1;
+	}
+	return 0;
+}
+
+void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+	int		 i;
+
+	/* Take the snapshot before the first request needs it. */
+	worker_wsnap(w);
+	event_base_dispatch(w->w_base);
+	for (i = 0; i < w->w_nlisteners; i++)
+		evconnlistener_free(w->w_listeners[i]);
+	while (!TAILQ_EMPTY(&w->w_sessions))
+		session_abort(TAILQ_FIRST(&w->w_sessions));
+	pools_free(w);
+	if (w->w_ws != NULL) {
+		w->w_ws->ws_current = 0;
+		if (w->w_ws->ws_users == 0)
+			wsnap_free(w->w_ws);
+		w->w_ws = NULL;
+	}
+	event_free(w->w_wake);
+	event_base_free(w->w_base);
+	return NULL;
+}

@@ -56,7 +56,7 @@ MAN8	:= $(wildcard man/*.8)
 MAN5	:= $(wildcard man/*.5)
 MAN7	:= $(wildcard man/*.7)
 
-.PHONY: all check unit bats lint deps install clean demo
+.PHONY: all check unit bats lint deps install clean demo fuzz
 # Keep objects make would see as intermediate (unit test objects).
 .SECONDARY:
 all: $(PROG_BINS) $(BIN)/gwbackend
@@ -90,12 +90,39 @@ $(BIN)/tests/%: $(OBJ)/tests/unit/%.o $(LIBGW)
 $(BIN)/tests/test_yamlio: $(OBJ)/gwctl/yamlio.o
 $(BIN)/tests/test_route: $(OBJ)/gwproxy/route.o
 $(BIN)/tests/test_lb: $(OBJ)/gwproxy/lb.o
+$(BIN)/tests/test_stats: $(OBJ)/gwproxy/stats.o $(OBJ)/gwproxy/reply.o \
+    $(OBJ)/gwproxy/route.o
 
 unit: $(UNIT_BINS)
 	@GW_SKIP_BATS=1 tests/run $(UNIT_BINS)
 
 check: all $(UNIT_BINS)
 	@GW_BIN=$(CURDIR)/$(BIN) tests/run $(UNIT_BINS)
+
+# make fuzz [FUZZ_SECONDS=60]: the libFuzzer target of common/http1.c
+# (tests/fuzz), built with clang and ASan/UBSan, run for FUZZ_SECONDS on
+# a copy of tests/fuzz/corpus (the copy in $(FUZZ_WORK) grows, the
+# corpus in git does not) plus tests/fuzz/regress.  A crashing input is
+# written to tests/fuzz/regress/, which `make check` replays
+# (test_http1_regress); fix the bug and commit the input with the fix.
+FUZZ_SECONDS	?= 60
+FUZZ_CC		?= clang
+FUZZ_WORK	 = obj/fuzz-corpus
+FUZZ_CFLAGS	 = -g -O1 -fsanitize=fuzzer,address,undefined \
+		   -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+		   -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
+	    echo "make fuzz: $(FUZZ_CC) not found;" \
+	        "install it with: apt-get install clang" >&2; exit 1; }
+	@mkdir -p bin $(FUZZ_WORK) tests/fuzz/regress
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o bin/fuzz_http1 tests/fuzz/fuzz_http1.c \
+	    common/http1.c -lhttp_parser
+	cp tests/fuzz/corpus/* $(FUZZ_WORK)/
+	bin/fuzz_http1 -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    -dict=tests/fuzz/http1.dict \
+	    -artifact_prefix=tests/fuzz/regress/ \
+	    $(FUZZ_WORK) tests/fuzz/regress
 
 # Run inside man/ so mandoc finds our pages' references to each other;
 # its notice that the system's mandoc.db predates a package says nothing

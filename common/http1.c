@@ -290,7 +290,7 @@ http1_frame(const char *buf, size_t len, enum gw_http1_type type,
 	seen_start = 0;
 	while (pos < end && (lf = memchr(buf + pos, '\n', end - pos)) != NULL) {
 		j = lf - buf;
-		/* RFC 9112 2.2 allows a recipient to take a bare LF; we don't. */
+		/* RFC 9112 2.2 lets a recipient take a bare LF; we don't. */
 		if (j == pos || buf[j - 1] != '\r')
 			return GW_HTTP1_E_BARE_LF;
 		linelen = j - 1 - pos;

@@ -166,7 +166,7 @@ struct gw_http1_body {
 	http_parser_settings	 bd_settings;
 	/* CHUNKED: our stricter scan of the same bytes; private. */
 	int			 bd_state;
-	size_t			 bd_count;	/* bytes of a size line or trailers */
+	size_t			 bd_count;	/* size line or trailer bytes */
 };
 
 void		 gw_http1_body_init(struct gw_http1_body *bd,

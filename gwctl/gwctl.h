@@ -6,6 +6,7 @@
  *   cmd_get.c  get, describe, export
  *   cmd_decl.c apply, diff, validate
  *   cmd_hist.c history, rollback
+ *   cmd_proxy.c proxy: a running gwproxy, over its control socket
  *   commit.c   the one write path: validate, diff, store, history
  *   diff.c     comparing two configurations into a change set
  *   conv.c     the model to and from JSON trees (jansson)
@@ -62,6 +63,7 @@ int	cmd_diff(int argc, char **argv);
 int	cmd_validate(int argc, char **argv);
 int	cmd_history(int argc, char **argv);
 int	cmd_rollback(int argc, char **argv);
+int	cmd_proxy(int argc, char **argv);
 
 /* Exit statuses (STYLE.md: 0 success, 1 failure, 2 usage). */
 #define EXIT_USAGE	2

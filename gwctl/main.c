@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{ "validate",	cmd_validate },
 	{ "history",	cmd_history },
 	{ "rollback",	cmd_rollback },
+	{ "proxy",	cmd_proxy },
 };
 
 static const struct option global_longopts[] = {

@@ -38,6 +38,7 @@ static const struct usage_cmd usage_cmds[] = {
 	{ "validate", "validate -f FILE [--prune]" },
 	{ "history", "history [--limit N] [GEN]" },
 	{ "rollback", "rollback GEN [--dry-run]" },
+	{ "proxy", "proxy info|stats|backends|routes|reload [--socket PATH]" },
 };
 
 static const char usage_route_opts[] =
@@ -67,6 +68,11 @@ static const char usage_backend_opts[] =
 "backend options:\n"
 "  --weight N              relative weight, 1..256 (default 1)\n"
 "  --state STATE           enabled, drain or disabled (default enabled)\n";
+
+static const char usage_proxy_opts[] =
+"proxy options:\n"
+"  --socket PATH           gwproxy's control socket (default gwproxy.sock\n"
+"                          in the database's directory)\n";
 
 static void
 usage_service_opts(FILE *fp)
@@ -136,6 +142,8 @@ usage_print(FILE *fp, const char *command)
 		fputs(usage_backend_opts, fp);
 	if (command == NULL || strcmp(command, "route") == 0)
 		fputs(usage_route_opts, fp);
+	if (command == NULL || strcmp(command, "proxy") == 0)
+		fputs(usage_proxy_opts, fp);
 }
 
 void

@@ -27,6 +27,7 @@
 #include "duration.h"
 #include "gwproxy.h"
 #include "log.h"
+#include "stats.h"
 #include "str.h"
 
 static struct event_base	*admin_base;
@@ -36,64 +37,19 @@ static int			 ctl_fd = -1;
 static pthread_t		 admin_thread;
 static int			 admin_running;
 
-static uint64_t
-sum_requests(void)
-{
-	uint64_t	n = 0;
-	int		i;
-
-	for (i = 0; i < px.px_nworkers; i++)
-		n += atomic_load_explicit(&px.px_workers[i].w_requests,
-		    memory_order_relaxed);
-	return n;
-}
-
-static uint64_t
-sum_active(void)
-{
-	uint64_t	n = 0;
-	int		i;
-
-	for (i = 0; i < px.px_nworkers; i++)
-		n += atomic_load_explicit(&px.px_workers[i].w_active,
-		    memory_order_relaxed);
-	return n;
-}
-
-/*
- * /metrics in the Prometheus text format (version 0.0.4): HELP and TYPE
- * before each family, counters end in _total.
- */
+/* /metrics: stats.c writes the page (Prometheus text format 0.0.4). */
 static void
 http_metrics(struct evhttp_request *req, void *arg)
 {
 	struct evbuffer	*b = evbuffer_new();
-	struct snapshot	*sn = proxy_snapshot();
+	struct gw_buf	 page = { NULL, 0, 0 };
 
 	(void)arg;
-	evbuffer_add_printf(b,
-	    "# HELP gwproxy_requests_total Requests received.\n"
-	    "# TYPE gwproxy_requests_total counter\n"
-	    "gwproxy_requests_total %llu\n"
-	    "# HELP gwproxy_active_connections Client connections open.\n"
-	    "# TYPE gwproxy_active_connections gauge\n"
-	    "gwproxy_active_connections %llu\n"
-	    "# HELP gwproxy_config_generation Config generation served.\n"
-	    "# TYPE gwproxy_config_generation gauge\n"
-	    "gwproxy_config_generation %lld\n"
-	    "# HELP gwproxy_reloads_total Snapshots built or attempted.\n"
-	    "# TYPE gwproxy_reloads_total counter\n"
-	    "gwproxy_reloads_total %llu\n"
-	    "# HELP gwproxy_reload_failures_total Snapshots rejected.\n"
-	    "# TYPE gwproxy_reload_failures_total counter\n"
-	    "gwproxy_reload_failures_total %llu\n",
-	    (unsigned long long)sum_requests(),
-	    (unsigned long long)sum_active(), (long long)sn->sn_generation,
-	    (unsigned long long)atomic_load(&px.px_reloads),
-	    (unsigned long long)atomic_load(&px.px_reload_failures));
-	snapshot_unref(sn);
+	stats_metrics(&page);
+	evbuffer_add(b, gw_buf_str(&page), page.b_len);
+	gw_buf_free(&page);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4");
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 }
@@ -138,8 +94,8 @@ cmd_show_info(struct gw_buf *text, struct gw_buf *json)
 	    "workers: %d\nrequests: %llu\nconnections: %llu\n"
 	    "reloads: %llu\nreload_failures: %llu\ndraining: %s\n",
 	    GWPROXY_VERSION, (int)getpid(), (long long)sn->sn_generation,
-	    px.px_nworkers, (unsigned long long)sum_requests(),
-	    (unsigned long long)sum_active(),
+	    px.px_nworkers, (unsigned long long)stats_requests_total(),
+	    (unsigned long long)stats_connections(),
 	    (unsigned long long)atomic_load(&px.px_reloads),
 	    (unsigned long long)atomic_load(&px.px_reload_failures),
 	    atomic_load(&px.px_draining) ? "yes" : "no");
@@ -147,8 +103,8 @@ cmd_show_info(struct gw_buf *text, struct gw_buf *json)
 	    "%lld,\"workers\":%d,\"requests\":%llu,\"connections\":%llu,"
 	    "\"reloads\":%llu,\"reload_failures\":%llu,\"draining\":%s",
 	    GWPROXY_VERSION, (int)getpid(), (long long)sn->sn_generation,
-	    px.px_nworkers, (unsigned long long)sum_requests(),
-	    (unsigned long long)sum_active(),
+	    px.px_nworkers, (unsigned long long)stats_requests_total(),
+	    (unsigned long long)stats_connections(),
 	    (unsigned long long)atomic_load(&px.px_reloads),
 	    (unsigned long long)atomic_load(&px.px_reload_failures),
 	    atomic_load(&px.px_draining) ? "true" : "false");
@@ -246,13 +202,15 @@ ctl_dispatch(const char *line, struct gw_buf *out)
 		cmd_show_backends(&text, &json);
 	else if (strcmp(a0, "show") == 0 && strcmp(a1, "routes") == 0)
 		cmd_show_routes(&text, &json);
+	else if (strcmp(a0, "show") == 0 && strcmp(a1, "stats") == 0)
+		stats_show(&text, &json);
 	else if (strcmp(a0, "reload") == 0 && rq.rq_argc == 1) {
 		proxy_reload();
 		gw_buf_puts(&text, "reload requested\n");
 		gw_buf_puts(&json, "\"reload\":\"requested\"");
 	} else {
 		gw_ctl_reply_error(out, rq.rq_json, "unknown command; try "
-		    "show info|backends|routes, reload");
+		    "show info|stats|backends|routes, reload");
 		return;
 	}
 	gw_ctl_reply_ok(out, rq.rq_json, gw_buf_str(&text),

@@ -131,6 +131,12 @@ void		 proxy_snapshot_set(struct snapshot *sn);
  */
 struct wsnap {
 	struct snapshot		*ws_snap;	/* holds a reference */
+	/*
+	 * The worker's own route table: glibc's regexec() locks each
+	 * compiled regex, so sharing one table would make workers take
+	 * turns on regex routes.
+	 */
+	struct route_table	*ws_routes;	/* owned */
 	struct lb		*ws_lb;		/* per service */
 	struct lb_backend	**ws_lbbe;	/* per service, per backend */
 	int			 ws_users;

@@ -30,6 +30,7 @@
 #include "duration.h"
 #include "gwproxy.h"
 #include "log.h"
+#include "stats.h"
 #include "store.h"
 #include "str.h"
 
@@ -41,13 +42,19 @@ static pthread_cond_t	reload_cond = PTHREAD_COND_INITIALIZER;
 static int		reload_asked;
 static int		reload_quit;
 static int64_t		poll_ms = PX_POLL_MS;
+/*
+ * store_fingerprint() read just before the current snapshot was built:
+ * the reload thread rebuilds on a data_version change only when it moved.
+ * Reload thread (and main before it starts) only.
+ */
+static uint64_t		reload_fp;
 
 static const char usage_text[] =
 "usage: gwproxy [--db PATH] --listen ADDR:PORT [--listen ADDR:PORT]...\n"
 "               [--workers N] [--admin ADDR:PORT] [--control PATH|off]\n"
 "               [--access-log -|PATH|off] [--drain-timeout D]\n"
 "               [--header-timeout D] [--idle-timeout D] [--poll D]\n"
-"               [--log-format text|json] [-n]\n"
+"               [--stats-interval D|off] [--log-format text|json] [-n]\n"
 "       gwproxy -h | --help | --version\n"
 "options:\n"
 "  --db PATH               the database (default $GW_DB, else ./gw.db)\n"
@@ -62,6 +69,7 @@ static const char usage_text[] =
 "  --header-timeout D      time for a whole request head (default 10s)\n"
 "  --idle-timeout D        keep-alive wait for a next request (default 1m)\n"
 "  --poll D                how often to check the database (default 1s)\n"
+"  --stats-interval D|off  how often to write traffic_stats (default 5s)\n"
 "  --log-format text|json  log lines on stderr (default text)\n"
 "  -n                      check the configuration and exit\n";
 
@@ -117,12 +125,21 @@ proxy_reload(void)
 	pthread_mutex_unlock(&reload_mtx);
 }
 
+/*
+ * Builds and installs a new snapshot.  The fingerprint is read first, so
+ * a commit that lands between it and the build is seen again at the next
+ * poll (one extra build), never missed.  A snapshot that fails validation
+ * keeps its fingerprint too: the same content is not retried at every
+ * unrelated commit, only when it changes or a reload is asked for.
+ */
 static void
 load_snapshot(sqlite3 *db, const char *why)
 {
 	struct snapshot	*sn;
 	char		 errbuf[1024];
 
+	if (store_fingerprint(db, &reload_fp, errbuf, sizeof(errbuf)) == -1)
+		reload_fp = 0;
 	atomic_fetch_add(&px.px_reloads, 1);
 	if ((sn = store_snapshot(db, errbuf, sizeof(errbuf))) == NULL) {
 		atomic_fetch_add(&px.px_reload_failures, 1);
@@ -139,16 +156,37 @@ load_snapshot(sqlite3 *db, const char *why)
 }
 
 /*
+ * Whether what the snapshot is built from changed.  data_version moves
+ * for every commit of another connection, and most are not about the
+ * config: our own stats flush every few seconds, other gwproxy
+ * instances' flushes, gwhealth's probe times.  Rebuilding for those would
+ * reset every worker's balancer state each time.  When the fingerprint
+ * cannot be read, rebuild: that is the safe side.
+ */
+static int
+config_changed(sqlite3 *db)
+{
+	uint64_t	fp;
+	char		errbuf[256];
+
+	if (store_fingerprint(db, &fp, errbuf, sizeof(errbuf)) == -1)
+		return 1;
+	return fp != reload_fp;
+}
+
+/*
  * The reload thread: wakes every poll interval to compare PRAGMA
- * data_version (any commit by another connection, a hand edit included),
- * or at once when asked.  It owns its DB connection.
+ * data_version (any commit by another connection, a hand edit included)
+ * and then the fingerprint, or at once when asked.  It owns its DB
+ * connection.  seen starts unknown, so the first poll also catches a
+ * commit made while main() was starting up after the first snapshot.
  */
 static void *
 reload_main(void *arg)
 {
 	sqlite3		*db = arg;
 	struct timespec	 ts;
-	int64_t		 seen = gw_db_data_version(db), v;
+	int64_t		 seen = -1, v;
 	int		 asked;
 
 	for (;;) {
@@ -171,7 +209,7 @@ reload_main(void *arg)
 		v = gw_db_data_version(db);
 		if (asked)
 			load_snapshot(db, "asked");
-		else if (v != seen)
+		else if (v != seen && config_changed(db))
 			load_snapshot(db, "database changed");
 		seen = v;
 	}
@@ -274,7 +312,7 @@ duration_opt(const char *name, const char *arg)
 
 enum {
 	O_DB = 256, O_LISTEN, O_WORKERS, O_ADMIN, O_CONTROL, O_ACCESS,
-	O_DRAIN, O_HEADER, O_IDLE, O_POLL, O_LOGFMT, O_VERSION
+	O_DRAIN, O_HEADER, O_IDLE, O_POLL, O_STATS, O_LOGFMT, O_VERSION
 };
 
 static const struct option longopts[] = {
@@ -288,6 +326,7 @@ static const struct option longopts[] = {
 	{ "header-timeout",	required_argument,	NULL,	O_HEADER },
 	{ "idle-timeout",	required_argument,	NULL,	O_IDLE },
 	{ "poll",		required_argument,	NULL,	O_POLL },
+	{ "stats-interval",	required_argument,	NULL,	O_STATS },
 	{ "log-format",		required_argument,	NULL,	O_LOGFMT },
 	{ "help",		no_argument,		NULL,	'h' },
 	{ "version",		no_argument,		NULL,	O_VERSION },
@@ -301,6 +340,7 @@ struct opts {
 	const char		*o_control;
 	const char		*o_access;
 	enum gw_log_format	 o_logfmt;
+	int64_t			 o_stats_ms;	/* 0: off */
 	int			 o_check;
 };
 
@@ -348,6 +388,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_POLL:
 			poll_ms = duration_opt("poll", optarg);
+			break;
+		case O_STATS:
+			o->o_stats_ms = strcmp(optarg, "off") == 0 ? 0 :
+			    duration_opt("stats-interval", optarg);
 			break;
 		case O_LOGFMT:
 			if (gw_log_format_parse(optarg, &o->o_logfmt,
@@ -484,6 +528,7 @@ main(int argc, char **argv)
 	int		 sig;
 
 	memset(&o, 0, sizeof(o));
+	o.o_stats_ms = STATS_INTERVAL_MS;
 	px.px_drain_timeout_ms = PX_DRAIN_TIMEOUT_MS;
 	px.px_header_timeout_ms = PX_HEADER_TIMEOUT_MS;
 	px.px_idle_timeout_ms = PX_IDLE_TIMEOUT_MS;
@@ -505,6 +550,8 @@ main(int argc, char **argv)
 	px.px_db_path = path;
 	if ((db = gw_db_open(path, 0, errbuf, sizeof(errbuf))) == NULL)
 		errx(1, "%s: %s", path, errbuf);
+	if (store_fingerprint(db, &reload_fp, errbuf, sizeof(errbuf)) == -1)
+		reload_fp = 0;
 	if ((px.px_snap = store_snapshot(db, errbuf, sizeof(errbuf))) == NULL)
 		errx(1, "%s: configuration rejected: %s", path, errbuf);
 	if (o.o_check) {
@@ -525,9 +572,13 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	stats_init(px.px_nworkers);
 	start_workers();
 	if (admin_start(o.o_admin, errbuf, sizeof(errbuf)) == -1)
 		errx(1, "%s", errbuf);
+	if (stats_flush_start(path, o.o_stats_ms, errbuf, sizeof(errbuf)) ==
+	    -1)
+		errx(1, "%s: %s", path, errbuf);
 	if (pthread_create(&reload_thread, NULL, reload_main, db) != 0)
 		errx(1, "cannot start the reload thread");
 	gw_log(GW_LOG_INFO, "gwproxy %s: generation %lld, %d workers",
@@ -548,6 +599,8 @@ main(int argc, char **argv)
 	}
 	drain();
 	admin_stop();
+	/* After the workers stopped: the last flush has every request. */
+	stats_flush_stop();
 	pthread_mutex_lock(&reload_mtx);
 	reload_quit = 1;
 	pthread_cond_signal(&reload_cond);

@@ -5,12 +5,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <event2/buffer.h>
 
 #include "config.h"
 #include "http1.h"
 #include "reply.h"
 #include "route.h"
+#include "str.h"
 
 const struct px_error_info px_errors[] = {
 	[PX_E_NONE] = { "none", 200, "no error" },
@@ -84,7 +84,7 @@ edited_away(const struct gw_route *rt, int phase, const struct gw_http1_hdr *h)
 }
 
 static void
-add_edits(struct evbuffer *out, const struct gw_route *rt, int phase)
+add_edits(struct gw_buf *out, const struct gw_route *rt, int phase)
 {
 	const struct gw_hdr_edit	*he;
 	size_t				 i;
@@ -92,7 +92,7 @@ add_edits(struct evbuffer *out, const struct gw_route *rt, int phase)
 	for (i = 0; rt != NULL && i < rt->rt_nedits; i++) {
 		he = &rt->rt_edits[i];
 		if (he->he_phase == phase && he->he_op != GW_EDIT_REMOVE)
-			evbuffer_add_printf(out, "%s: %s\r\n", he->he_name,
+			gw_buf_printf(out, "%s: %s\r\n", he->he_name,
 			    he->he_value);
 	}
 }
@@ -110,7 +110,7 @@ drop_hop(const struct gw_http1_head *hd, const struct gw_http1_hdr *h)
 }
 
 void
-reply_request_head(struct evbuffer *out, const struct reply_req *rr)
+reply_request_head(struct gw_buf *out, const struct reply_req *rr)
 {
 	const struct gw_http1_head	*hd = rr->rr_head;
 	const struct gw_http1_hdr	*h, *up;
@@ -128,7 +128,7 @@ reply_request_head(struct evbuffer *out, const struct reply_req *rr)
 	 * never answers it with chunked coding it could not take (RFC 9112
 	 * 7.1), and asks to keep the connection.
 	 */
-	evbuffer_add_printf(out, "%s %.*s HTTP/1.%d\r\n",
+	gw_buf_printf(out, "%s %.*s HTTP/1.%d\r\n",
 	    http_method_str(hd->hd_method), (int)plen, path, hd->hd_minor);
 	for (i = 0; i < hd->hd_nhdrs; i++) {
 		h = &hd->hd_hdrs[i];
@@ -139,40 +139,40 @@ reply_request_head(struct evbuffer *out, const struct reply_req *rr)
 		if (name_is(h, "x-forwarded-for")) {
 			/* One field: the earlier hops, then this client. */
 			if (!xff++)
-				evbuffer_add_printf(out, "X-Forwarded-For: ");
+				gw_buf_printf(out, "X-Forwarded-For: ");
 			else
-				evbuffer_add(out, ", ", 2);
-			evbuffer_add(out, h->h_value, h->h_value_len);
+				gw_buf_append(out, ", ", 2);
+			gw_buf_append(out, h->h_value, h->h_value_len);
 			continue;
 		}
-		evbuffer_add(out, h->h_name, h->h_name_len);
-		evbuffer_add(out, ": ", 2);
-		evbuffer_add(out, h->h_value, h->h_value_len);
-		evbuffer_add(out, "\r\n", 2);
+		gw_buf_append(out, h->h_name, h->h_name_len);
+		gw_buf_append(out, ": ", 2);
+		gw_buf_append(out, h->h_value, h->h_value_len);
+		gw_buf_append(out, "\r\n", 2);
 	}
 	if (xff)
-		evbuffer_add_printf(out, ", %s\r\n", rr->rr_client_ip);
+		gw_buf_printf(out, ", %s\r\n", rr->rr_client_ip);
 	else
-		evbuffer_add_printf(out, "X-Forwarded-For: %s\r\n",
+		gw_buf_printf(out, "X-Forwarded-For: %s\r\n",
 		    rr->rr_client_ip);
-	evbuffer_add_printf(out, "X-Forwarded-Proto: http\r\n");
+	gw_buf_printf(out, "X-Forwarded-Proto: http\r\n");
 	if (hd->hd_host != NULL)
-		evbuffer_add_printf(out, "X-Forwarded-Host: %.*s\r\n",
+		gw_buf_printf(out, "X-Forwarded-Host: %.*s\r\n",
 		    (int)hd->hd_host->h_value_len, hd->hd_host->h_value);
 	if (rr->rr_add_request_id)
-		evbuffer_add_printf(out, "X-Request-Id: %s\r\n",
+		gw_buf_printf(out, "X-Request-Id: %s\r\n",
 		    rr->rr_request_id);
 	if (hd->hd_upgrade && (up = gw_http1_find(hd, "upgrade")) != NULL)
-		evbuffer_add_printf(out, "Connection: upgrade\r\n"
+		gw_buf_printf(out, "Connection: upgrade\r\n"
 		    "Upgrade: %.*s\r\n", (int)up->h_value_len, up->h_value);
 	else if (hd->hd_minor == 0)
-		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
+		gw_buf_printf(out, "Connection: keep-alive\r\n");
 	add_edits(out, rr->rr_route, GW_PHASE_REQUEST);
-	evbuffer_add(out, "\r\n", 2);
+	gw_buf_append(out, "\r\n", 2);
 }
 
 void
-reply_response_head(struct evbuffer *out, const char *raw,
+reply_response_head(struct gw_buf *out, const char *raw,
     const struct gw_http1_head *hd, const struct gw_route *rt,
     const char *request_id, int close, int keep10)
 {
@@ -185,10 +185,10 @@ reply_response_head(struct evbuffer *out, const char *raw,
 	sp = memchr(raw, ' ', hd->hd_len);
 	eol = memchr(raw, '\r', hd->hd_len);
 	if (sp == NULL || eol == NULL || sp > eol)
-		evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", hd->hd_status,
+		gw_buf_printf(out, "HTTP/1.1 %d %s\r\n", hd->hd_status,
 		    reply_reason(hd->hd_status));
 	else
-		evbuffer_add_printf(out, "HTTP/1.1%.*s\r\n",
+		gw_buf_printf(out, "HTTP/1.1%.*s\r\n",
 		    (int)(eol - sp), sp);
 	for (i = 0; i < hd->hd_nhdrs; i++) {
 		h = &hd->hd_hdrs[i];
@@ -197,27 +197,27 @@ reply_response_head(struct evbuffer *out, const char *raw,
 			continue;
 		if (name_is(h, "x-request-id"))
 			has_id = 1;
-		evbuffer_add(out, h->h_name, h->h_name_len);
-		evbuffer_add(out, ": ", 2);
-		evbuffer_add(out, h->h_value, h->h_value_len);
-		evbuffer_add(out, "\r\n", 2);
+		gw_buf_append(out, h->h_name, h->h_name_len);
+		gw_buf_append(out, ": ", 2);
+		gw_buf_append(out, h->h_value, h->h_value_len);
+		gw_buf_append(out, "\r\n", 2);
 	}
 	if (!has_id)
-		evbuffer_add_printf(out, "X-Request-Id: %s\r\n", request_id);
+		gw_buf_printf(out, "X-Request-Id: %s\r\n", request_id);
 	if (hd->hd_status == 101 &&
 	    (up = gw_http1_find(hd, "upgrade")) != NULL)
-		evbuffer_add_printf(out, "Connection: upgrade\r\n"
+		gw_buf_printf(out, "Connection: upgrade\r\n"
 		    "Upgrade: %.*s\r\n", (int)up->h_value_len, up->h_value);
 	else if (close)
-		evbuffer_add_printf(out, "Connection: close\r\n");
+		gw_buf_printf(out, "Connection: close\r\n");
 	else if (keep10)
-		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
+		gw_buf_printf(out, "Connection: keep-alive\r\n");
 	add_edits(out, rt, GW_PHASE_RESPONSE);
-	evbuffer_add(out, "\r\n", 2);
+	gw_buf_append(out, "\r\n", 2);
 }
 
 void
-reply_error(struct evbuffer *out, enum px_error e, int status,
+reply_error(struct gw_buf *out, enum px_error e, int status,
     const char *request_id, int close)
 {
 	const struct px_error_info	*pe = &px_errors[e];
@@ -228,7 +228,7 @@ reply_error(struct evbuffer *out, enum px_error e, int status,
 		status = pe->pe_status;
 	n = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"status\":%d,"
 	    "\"request_id\":\"%s\"}\n", pe->pe_code, status, request_id);
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
+	gw_buf_printf(out, "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %d\r\n"
 	    "X-Gw-Error: %s\r\n"

@@ -13,10 +13,9 @@
 
 #include <stddef.h>
 
-#include <event2/buffer.h>
-
 #include "config.h"
 #include "http1.h"
+#include "str.h"
 
 enum px_error {
 	PX_E_NONE,
@@ -53,14 +52,14 @@ struct reply_req {
 };
 
 /* Appends the request head to send upstream to out. */
-void	reply_request_head(struct evbuffer *out, const struct reply_req *rr);
+void	reply_request_head(struct gw_buf *out, const struct reply_req *rr);
 
 /*
  * Appends the response head to send to the client: hd is the backend's
  * head (hd_len bytes at raw), close says the client connection closes
  * after this response, keep10 that an HTTP/1.0 client keeps it open.
  */
-void	reply_response_head(struct evbuffer *out, const char *raw,
+void	reply_response_head(struct gw_buf *out, const char *raw,
 	    const struct gw_http1_head *hd, const struct gw_route *rt,
 	    const char *request_id, int close, int keep10);
 
@@ -70,7 +69,7 @@ void	reply_response_head(struct evbuffer *out, const char *raw,
  * X-Request-Id fields.  status overrides the table's when not 0 (414 and
  * 431 for too_large, 501 and 505 for bad_request).
  */
-void	reply_error(struct evbuffer *out, enum px_error e, int status,
+void	reply_error(struct gw_buf *out, enum px_error e, int status,
 	    const char *request_id, int close);
 
 #endif /* GWPROXY_REPLY_H */

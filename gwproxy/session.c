@@ -16,6 +16,8 @@
  * Every path that ends the session goes through session_close(), which
  * frees everything; callers return at once after it (the session is gone).
  */
+#include <sys/uio.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -38,6 +40,7 @@
 #include "log.h"
 #include "reply.h"
 #include "route.h"
+#include "stats.h"
 #include "str.h"
 
 enum se_state {
@@ -52,8 +55,17 @@ enum se_timer {
 	T_NONE,
 	T_IDLE,		/* keep-alive: waiting for a next request */
 	T_HEADER,	/* a request head is arriving */
-	T_REQUEST	/* the whole exchange with the backend */
+	T_REQUEST,	/* the whole exchange with the backend */
+	T_LINGER	/* closing: reading what the client still sends */
 };
+
+/*
+ * After its last response a closing connection is half-closed and read
+ * (and discarded) this long: closing with unread bytes would send a RST
+ * that can destroy the response in the client's kernel before it is read
+ * (RFC 9112 9.6; NGINX's lingering_close).
+ */
+#define PX_LINGER_MS	2000
 
 struct session {
 	struct worker		*se_w;
@@ -79,7 +91,8 @@ struct session {
 	struct upconn		*se_up;		/* owned while not pooled */
 	int			 se_up_reused;
 	int			 se_fresh_retry; /* stale pooled conn retried */
-	struct evbuffer		*se_upreq;	/* the head sent upstream */
+	struct gw_buf		 se_upreq;	/* the head sent upstream */
+	struct gw_buf		 se_out;	/* scratch for heads to send */
 	int			 se_req_done;	/* request body all forwarded */
 	char			*se_respraw;	/* owned */
 	struct gw_http1_head	 se_resp;
@@ -90,6 +103,8 @@ struct session {
 	int			 se_u_throttled;
 	char			 se_reqid[65];
 	int64_t			 se_t0;		/* ns */
+	int64_t			 se_t_up;	/* first connect started */
+	int			 se_conn_failures;
 	int64_t			 se_t_conn;
 	int64_t			 se_t_first;
 	uint64_t		 se_bytes_in;
@@ -107,6 +122,8 @@ static void	u_event(struct bufferevent *, short, void *);
 static void	head_try(struct session *);
 static void	connect_backend(struct session *);
 static void	resp_pump(struct session *);
+static void	out_flush(struct session *);
+static void	up_done(struct session *, int64_t);
 
 int64_t
 px_now_ns(void)
@@ -135,14 +152,28 @@ timer_clear(struct session *se)
 	evtimer_del(se->se_timer);
 }
 
-/* A new request id: 16 random bytes in hex (libsodium's randomness). */
+/*
+ * Random bytes for request ids, drawn from libsodium a page at a time per
+ * worker thread: one getrandom(2) per 256 requests, not per request.
+ */
+#define REQID_BYTES	16
+#define RND_POOL	4096
+static _Thread_local unsigned char	rnd_pool[RND_POOL];
+static _Thread_local size_t		rnd_left;
+
+/* A new request id: 16 random bytes in hex. */
 static void
 session_new_reqid(struct session *se)
 {
-	unsigned char	rnd[16];
-
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(se->se_reqid, sizeof(se->se_reqid), rnd, sizeof(rnd));
+	if (rnd_left < REQID_BYTES) {
+		randombytes_buf(rnd_pool, sizeof(rnd_pool));
+		rnd_left = sizeof(rnd_pool);
+	}
+	rnd_left -= REQID_BYTES;
+	sodium_bin2hex(se->se_reqid, sizeof(se->se_reqid),
+	    rnd_pool + rnd_left, REQID_BYTES);
+	/* Used bytes are wiped: an id never repeats from a stale pool. */
+	sodium_memzero(rnd_pool + rnd_left, REQID_BYTES);
 }
 
 /* One JSON line per request on the access log, when there is one. */
@@ -201,11 +232,39 @@ access_log(struct session *se)
 }
 
 /* Forgets the request in flight (the upstream connection must be gone). */
+/* Counts the finished request (stats.c) and logs it. */
+static void
+request_account(struct session *se)
+{
+	struct snapshot		*sn = se->se_ws != NULL ? se->se_ws->ws_snap :
+				    NULL;
+	struct stats_req	 sr;
+	int64_t			 now = px_now_ns();
+
+	memset(&sr, 0, sizeof(sr));
+	if (sn != NULL && se->se_svc >= 0) {
+		sr.sr_service = sn->sn_cf.cf_services[se->se_svc].sv_name;
+		if (se->se_be >= 0)
+			sr.sr_backend = sn->sn_services[se->se_svc].
+			    ss_be[se->se_be].sb_name;
+	}
+	sr.sr_route = se->se_route != NULL ? se->se_route->rt_name : NULL;
+	sr.sr_status = se->se_status;
+	sr.sr_error = se->se_err;
+	sr.sr_total_ns = now - se->se_t0;
+	sr.sr_upstream_ns = se->se_t_up != 0 ? now - se->se_t_up : 0;
+	sr.sr_bytes_in = se->se_bytes_in;
+	sr.sr_bytes_out = se->se_bytes_out;
+	sr.sr_connect_failures = se->se_conn_failures;
+	stats_request(se->se_w, &sr);
+	access_log(se);
+}
+
 static void
 request_end(struct session *se)
 {
 	if (se->se_t0 != 0)
-		access_log(se);
+		request_account(se);
 	if (se->se_ws != NULL)
 		wsnap_release(se->se_w, se->se_ws);
 	se->se_ws = NULL;
@@ -215,15 +274,13 @@ request_end(struct session *se)
 	se->se_respraw = NULL;
 	free(se->se_tried);
 	se->se_tried = NULL;
-	if (se->se_upreq != NULL)
-		evbuffer_free(se->se_upreq);
-	se->se_upreq = NULL;
 	se->se_route = NULL;
 	se->se_svc = se->se_be = -1;
 	se->se_have_resp = se->se_resp_started = se->se_req_done = 0;
 	se->se_up_reused = se->se_fresh_retry = 0;
 	se->se_c_throttled = se->se_u_throttled = 0;
-	se->se_t0 = se->se_t_conn = se->se_t_first = 0;
+	se->se_t0 = se->se_t_conn = se->se_t_first = se->se_t_up = 0;
+	se->se_conn_failures = 0;
 	se->se_bytes_in = se->se_bytes_out = 0;
 	se->se_status = 0;
 	se->se_err = PX_E_NONE;
@@ -237,8 +294,7 @@ session_close(struct session *se)
 
 	if (se->se_up != NULL) {
 		if (se->se_ws != NULL && se->se_svc >= 0 && se->se_be >= 0)
-			lb_done(&se->se_ws->ws_lb[se->se_svc],
-			    (size_t)se->se_be, -1, px_now_ns());
+			up_done(se, -1);
 		upconn_free(se->se_up);
 		se->se_up = NULL;
 	}
@@ -249,10 +305,24 @@ session_close(struct session *se)
 	event_free(se->se_timer);
 	event_free(se->se_kick);
 	bufferevent_free(se->se_c);
+	gw_buf_free(&se->se_upreq);
+	gw_buf_free(&se->se_out);
 	free(se);
 }
 
-/* Flushes what is queued for the client, then closes. */
+/* The last response is out: half-close and read until the client closes. */
+static void
+linger_read(struct session *se)
+{
+	struct evbuffer *in = bufferevent_get_input(se->se_c);
+
+	shutdown(bufferevent_getfd(se->se_c), SHUT_WR);
+	timer_set(se, T_LINGER, PX_LINGER_MS);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_enable(se->se_c, EV_READ);
+}
+
+/* Flushes what is queued for the client, then closes (lingering). */
 static void
 session_linger(struct session *se)
 {
@@ -261,7 +331,7 @@ session_linger(struct session *se)
 	bufferevent_disable(se->se_c, EV_READ);
 	bufferevent_setwatermark(se->se_c, EV_WRITE, 0, 0);
 	if (evbuffer_get_length(bufferevent_get_output(se->se_c)) == 0)
-		session_close(se);
+		linger_read(se);
 	else
 		bufferevent_enable(se->se_c, EV_WRITE);
 }
@@ -295,8 +365,7 @@ session_error(struct session *se, enum px_error e, int status)
 {
 	if (se->se_up != NULL) {
 		if (se->se_ws != NULL && se->se_be >= 0)
-			lb_done(&se->se_ws->ws_lb[se->se_svc],
-			    (size_t)se->se_be, -1, px_now_ns());
+			up_done(se, -1);
 		upconn_free(se->se_up);
 		se->se_up = NULL;
 	}
@@ -313,9 +382,109 @@ session_error(struct session *se, enum px_error e, int status)
 	se->se_status = status ? status : px_errors[e].pe_status;
 	if (se->se_reqid[0] == '\0')
 		session_new_reqid(se);
-	reply_error(bufferevent_get_output(se->se_c), e, status,
-	    se->se_reqid, se->se_close);
+	reply_error(&se->se_out, e, status, se->se_reqid, se->se_close);
+	out_flush(se);
 	session_next(se);
+}
+
+/* A request goes to the backend se_be: balancer and stats count it. */
+static void
+up_start(struct session *se)
+{
+	struct snapshot *sn = se->se_ws->ws_snap;
+
+	lb_start(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be);
+	stats_inflight(se->se_w, sn->sn_cf.cf_services[se->se_svc].sv_name,
+	    sn->sn_services[se->se_svc].ss_be[se->se_be].sb_name, 1);
+	if (se->se_t_up == 0)
+		se->se_t_up = px_now_ns();
+}
+
+/* It ended after latency_ns (-1: failed without an answer). */
+static void
+up_done(struct session *se, int64_t latency_ns)
+{
+	struct snapshot *sn = se->se_ws->ws_snap;
+
+	lb_done(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be, latency_ns,
+	    px_now_ns());
+	stats_inflight(se->se_w, sn->sn_cf.cf_services[se->se_svc].sv_name,
+	    sn->sn_services[se->se_svc].ss_be[se->se_be].sb_name, -1);
+}
+
+/*
+ * Points a head parsed in from[] at the same bytes copied to to[]: cheaper
+ * than parsing the copy again.
+ */
+static void
+head_rebase(struct gw_http1_head *hd, const char *from, const char *to)
+{
+	size_t i;
+
+	if (hd->hd_target != NULL)
+		hd->hd_target = to + (hd->hd_target - from);
+	for (i = 0; i < hd->hd_nhdrs; i++) {
+		hd->hd_hdrs[i].h_name = to + (hd->hd_hdrs[i].h_name - from);
+		hd->hd_hdrs[i].h_value = to + (hd->hd_hdrs[i].h_value - from);
+	}
+}
+
+/* Most pieces one send_now() hands to writev(2). */
+#define SEND_IOV	16
+
+/*
+ * Sends head[0..hlen) and then n bytes taken from src over bev's socket.
+ * When nothing is queued on bev yet, they go straight to the kernel in
+ * one writev(2): no event-loop round trip and no epoll_ctl(2) to arm and
+ * disarm a write event, which is most of a small request's cost.  What
+ * the kernel does not take (or everything, when bytes are queued already)
+ * is queued on bev in order; a socket error is left for bev to find on
+ * its own next write.
+ */
+static void
+send_now(struct bufferevent *bev, const char *head, size_t hlen,
+    struct evbuffer *src, size_t n)
+{
+	struct evbuffer		*out = bufferevent_get_output(bev);
+	struct evbuffer_iovec	 ev[SEND_IOV];
+	struct iovec		 iov[SEND_IOV + 1];
+	size_t			 left = n, hw, bw;
+	ssize_t			 w = 0;
+	int			 niov = 0, nev, i;
+
+	if (evbuffer_get_length(out) == 0 && bufferevent_getfd(bev) != -1) {
+		if (hlen > 0) {
+			iov[niov].iov_base = (void *)(uintptr_t)head;
+			iov[niov++].iov_len = hlen;
+		}
+		nev = n > 0 ? evbuffer_peek(src, (ssize_t)n, NULL, ev,
+		    SEND_IOV) : 0;
+		for (i = 0; i < nev && i < SEND_IOV && left > 0; i++) {
+			iov[niov].iov_base = ev[i].iov_base;
+			iov[niov].iov_len = ev[i].iov_len < left ?
+			    ev[i].iov_len : left;
+			left -= iov[niov++].iov_len;
+		}
+		if (niov > 0 && (w = writev(bufferevent_getfd(bev), iov,
+		    niov)) < 0)
+			w = 0;
+	}
+	hw = (size_t)w < hlen ? (size_t)w : hlen;
+	bw = (size_t)w - hw;
+	if (hw < hlen)
+		evbuffer_add(out, head + hw, hlen - hw);
+	if (bw > 0)
+		evbuffer_drain(src, bw);
+	if (n > bw)
+		evbuffer_remove_buffer(src, out, n - bw);
+}
+
+/* Sends the scratch head to the client. */
+static void
+out_flush(struct session *se)
+{
+	send_now(se->se_c, se->se_out.b_data, se->se_out.b_len, NULL, 0);
+	se->se_out.b_len = 0;
 }
 
 /* The value of header name (lowercase) in the client's request. */
@@ -427,7 +596,13 @@ request_start(struct session *se)
 	gw_http1_body_init(&se->se_reqbody, &se->se_req, HTTP_GET);
 	se->se_req_done = se->se_reqbody.bd_framing == GW_HTTP1_BODY_NONE;
 
-	if ((r = route_match(sn->sn_routes, &rq)) < 0) {
+	/* A reverse proxy opens no tunnels to where clients ask. */
+	if (se->se_req.hd_method == HTTP_CONNECT) {
+		se->se_req_done = 0;
+		session_error(se, PX_E_BAD_REQUEST, 501);
+		return;
+	}
+	if ((r = route_match(se->se_ws->ws_routes, &rq)) < 0) {
 		session_error(se, PX_E_NO_ROUTE, 0);
 		return;
 	}
@@ -450,10 +625,13 @@ request_start(struct session *se)
 	rr.rr_client_ip = se->se_ip;
 	rr.rr_request_id = se->se_reqid;
 	rr.rr_add_request_id = id == NULL;
-	se->se_upreq = evbuffer_new();
-	reply_request_head(se->se_upreq, &rr);
-	/* No body bytes are read while the connection is being made. */
-	bufferevent_disable(se->se_c, EV_READ);
+	se->se_upreq.b_len = 0;
+	reply_request_head(&se->se_upreq, &rr);
+	/*
+	 * Client reading stays on: body bytes that arrive while connecting
+	 * stop it in c_read(), which saves two epoll_ctl(2) calls per
+	 * request on the common path where nothing arrives.
+	 */
 	connect_backend(se);
 }
 
@@ -461,7 +639,7 @@ static void
 head_try(struct session *se)
 {
 	struct evbuffer		*in = bufferevent_get_input(se->se_c);
-	struct gw_http1_head	 hd;
+	struct gw_http1_head	*hd = &se->se_req;
 	enum gw_http1_err	 e;
 	size_t			 len = evbuffer_get_length(in), n;
 	unsigned char		*p;
@@ -474,7 +652,7 @@ head_try(struct session *se)
 	n = len < GW_HTTP1_HEAD_MAX + 1 ? len : GW_HTTP1_HEAD_MAX + 1;
 	p = evbuffer_pullup(in, (ssize_t)n);
 	e = gw_http1_parse_head((const char *)p, n, GW_HTTP1_REQUEST, NULL,
-	    &hd);
+	    hd);
 	if (e == GW_HTTP1_NEED_MORE)
 		return;
 	if (e != GW_HTTP1_OK) {
@@ -485,13 +663,11 @@ head_try(struct session *se)
 		return;
 	}
 	/* Keep a copy: the head must outlive the input buffer's bytes. */
-	se->se_reqraw = gw_malloc(hd.hd_len);
-	memcpy(se->se_reqraw, p, hd.hd_len);
-	evbuffer_drain(in, hd.hd_len);
-	if (gw_http1_parse_head(se->se_reqraw, hd.hd_len, GW_HTTP1_REQUEST,
-	    NULL, &se->se_req) != GW_HTTP1_OK)
-		gw_fatalx("request head parses differently the second time");
-	se->se_bytes_in = hd.hd_len;
+	se->se_reqraw = gw_malloc(hd->hd_len);
+	memcpy(se->se_reqraw, p, hd->hd_len);
+	head_rebase(hd, (const char *)p, se->se_reqraw);
+	evbuffer_drain(in, hd->hd_len);
+	se->se_bytes_in = hd->hd_len;
 	se->se_state = SE_CONNECT;
 	request_start(se);
 }
@@ -530,15 +706,16 @@ pump_req(struct session *se)
 			session_error(se, PX_E_BAD_REQUEST, 0);
 			return;
 		}
-		evbuffer_remove_buffer(in, out, (size_t)n);
+		send_now(upconn_bev(se->se_up), NULL, 0, in, (size_t)n);
 		se->se_bytes_in += (uint64_t)n;
 		if (se->se_reqbody.bd_done)
 			se->se_req_done = 1;
 	}
-	/* The next request waits until this one is answered. */
-	if (se->se_req_done)
-		bufferevent_disable(se->se_c, EV_READ);
-	else
+	/*
+	 * The next request waits until this one is answered: c_read() stops
+	 * reading if its bytes come early.
+	 */
+	if (!se->se_req_done)
 		bufferevent_enable(se->se_c, EV_READ);
 }
 
@@ -551,12 +728,14 @@ on_connected(struct session *se)
 		se->se_t_conn = px_now_ns();
 	bufferevent_set_timeouts(u, NULL, NULL);
 	bufferevent_setwatermark(u, EV_WRITE, PX_BUF_HIGH / 4, 0);
-	/* A copy: a stale pooled connection may need the head again. */
-	evbuffer_add(bufferevent_get_output(u),
-	    evbuffer_pullup(se->se_upreq, -1),
-	    evbuffer_get_length(se->se_upreq));
+	/* Not consumed: a stale pooled connection may need it again. */
+	send_now(u, se->se_upreq.b_data, se->se_upreq.b_len, NULL, 0);
 	se->se_state = SE_FORWARD;
-	bufferevent_enable(u, EV_READ | EV_WRITE);
+	/*
+	 * Writing is enabled since the bufferevent was made; enabling it
+	 * again would arm a write event for nothing (two epoll_ctl calls).
+	 */
+	bufferevent_enable(u, EV_READ);
 	pump_req(se);
 }
 
@@ -572,7 +751,7 @@ connect_backend(struct session *se)
 		session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
 		return;
 	}
-	lb_start(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be);
+	up_start(se);
 	bufferevent_setcb(upconn_bev(se->se_up), u_read, u_write, u_event, se);
 	se->se_state = SE_CONNECT;
 	if (se->se_up_reused)
@@ -583,8 +762,8 @@ connect_backend(struct session *se)
 static void
 connect_failed(struct session *se)
 {
-	lb_done(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be, -1,
-	    px_now_ns());
+	up_done(se, -1);
+	se->se_conn_failures++;
 	upconn_free(se->se_up);
 	se->se_up = NULL;
 	se->se_tried[se->se_be] = 1;
@@ -606,8 +785,7 @@ response_done(struct session *se)
 	reusable = se->se_resp.hd_keep_alive && se->se_req_done &&
 	    se->se_respbody.bd_framing != GW_HTTP1_BODY_CLOSE &&
 	    evbuffer_get_length(bufferevent_get_input(u)) == 0;
-	lb_done(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be,
-	    px_now_ns() - se->se_t0, px_now_ns());
+	up_done(se, px_now_ns() - se->se_t0);
 	upconn_release(se->se_w, se->se_up, reusable,
 	    se->se_ws->ws_snap->sn_services[se->se_svc].ss_sv->
 	    sv_idle_timeout_ms);
@@ -629,18 +807,18 @@ tunnel_start(struct session *se)
 	bufferevent_enable(se->se_c, EV_READ);
 	bufferevent_enable(u, EV_READ);
 	/* Bytes the client sent after its head are the first of the tunnel. */
-	evbuffer_add_buffer(bufferevent_get_output(u),
-	    bufferevent_get_input(se->se_c));
-	evbuffer_add_buffer(bufferevent_get_output(se->se_c),
-	    bufferevent_get_input(u));
+	send_now(u, NULL, 0, bufferevent_get_input(se->se_c),
+	    evbuffer_get_length(bufferevent_get_input(se->se_c)));
+	send_now(se->se_c, NULL, 0, bufferevent_get_input(u),
+	    evbuffer_get_length(bufferevent_get_input(u)));
 }
 
 /* Moves bytes from one side's input to the other's output, with backpressure. */
 static void
 tunnel_move(struct bufferevent *from, struct bufferevent *to, int *throttled)
 {
-	evbuffer_add_buffer(bufferevent_get_output(to),
-	    bufferevent_get_input(from));
+	send_now(to, NULL, 0, bufferevent_get_input(from),
+	    evbuffer_get_length(bufferevent_get_input(from)));
 	if (evbuffer_get_length(bufferevent_get_output(to)) > PX_BUF_HIGH) {
 		bufferevent_disable(from, EV_READ);
 		*throttled = 1;
@@ -653,7 +831,7 @@ resp_head(struct session *se)
 {
 	struct evbuffer		*in = bufferevent_get_input(upconn_bev(
 				    se->se_up));
-	struct gw_http1_head	 hd;
+	struct gw_http1_head	*hd = &se->se_resp;
 	enum gw_http1_err	 e;
 	size_t			 len = evbuffer_get_length(in), n;
 	unsigned char		*p;
@@ -663,18 +841,16 @@ resp_head(struct session *se)
 	n = len < GW_HTTP1_HEAD_MAX + 1 ? len : GW_HTTP1_HEAD_MAX + 1;
 	p = evbuffer_pullup(in, (ssize_t)n);
 	e = gw_http1_parse_head((const char *)p, n, GW_HTTP1_RESPONSE, NULL,
-	    &hd);
+	    hd);
 	if (e == GW_HTTP1_NEED_MORE)
 		return 0;
 	if (e != GW_HTTP1_OK)
 		return -1;
 	free(se->se_respraw);
-	se->se_respraw = gw_malloc(hd.hd_len);
-	memcpy(se->se_respraw, p, hd.hd_len);
-	evbuffer_drain(in, hd.hd_len);
-	if (gw_http1_parse_head(se->se_respraw, hd.hd_len, GW_HTTP1_RESPONSE,
-	    NULL, &se->se_resp) != GW_HTTP1_OK)
-		gw_fatalx("response head parses differently the second time");
+	se->se_respraw = gw_malloc(hd->hd_len);
+	memcpy(se->se_respraw, p, hd->hd_len);
+	head_rebase(hd, (const char *)p, se->se_respraw);
+	evbuffer_drain(in, hd->hd_len);
 	return 1;
 }
 
@@ -700,15 +876,17 @@ resp_pump(struct session *se)
 		if (se->se_resp.hd_status == 101 && se->se_req.hd_upgrade) {
 			se->se_status = 101;
 			se->se_resp_started = 1;
-			reply_response_head(out, se->se_respraw, &se->se_resp,
-			    se->se_route, se->se_reqid, 0, 0);
+			reply_response_head(&se->se_out, se->se_respraw,
+			    &se->se_resp, se->se_route, se->se_reqid, 0, 0);
+			out_flush(se);
 			tunnel_start(se);
 			return;
 		}
 		if (se->se_resp.hd_status < 200) {
 			/* Interim (100 Continue...): relay, wait for more. */
-			reply_response_head(out, se->se_respraw, &se->se_resp,
-			    se->se_route, se->se_reqid, 0, 0);
+			reply_response_head(&se->se_out, se->se_respraw,
+			    &se->se_resp, se->se_route, se->se_reqid, 0, 0);
+			out_flush(se);
 			continue;
 		}
 		se->se_have_resp = 1;
@@ -719,12 +897,16 @@ resp_pump(struct session *se)
 		    !se->se_req_done)
 			se->se_close = 1;
 		keep10 = se->se_req.hd_minor == 0 && !se->se_close;
-		reply_response_head(out, se->se_respraw, &se->se_resp,
-		    se->se_route, se->se_reqid, se->se_close, keep10);
+		/* Sent below with the first body bytes, in one writev. */
+		reply_response_head(&se->se_out, se->se_respraw,
+		    &se->se_resp, se->se_route, se->se_reqid, se->se_close,
+		    keep10);
 		se->se_resp_started = 1;
 	}
 	while (!se->se_respbody.bd_done && evbuffer_get_length(in) > 0) {
 		if (evbuffer_get_length(out) > PX_BUF_HIGH) {
+			if (se->se_out.b_len > 0)
+				out_flush(se);
 			bufferevent_disable(u, EV_READ);
 			se->se_u_throttled = 1;
 			return;
@@ -737,9 +919,13 @@ resp_pump(struct session *se)
 			session_close(se);	/* mid-body: only close says it */
 			return;
 		}
-		evbuffer_remove_buffer(in, out, (size_t)n);
+		send_now(se->se_c, se->se_out.b_data, se->se_out.b_len, in,
+		    (size_t)n);
+		se->se_out.b_len = 0;
 		se->se_bytes_out += (uint64_t)n;
 	}
+	if (se->se_out.b_len > 0)
+		out_flush(se);	/* no body (yet): the head alone */
 	if (se->se_respbody.bd_done)
 		response_done(se);
 }
@@ -758,11 +944,19 @@ c_read(struct bufferevent *bev, void *arg)
 		head_try(se);
 		break;
 	case SE_FORWARD:
-		pump_req(se);
+		if (se->se_req_done)
+			bufferevent_disable(se->se_c, EV_READ);
+		else
+			pump_req(se);
 		break;
 	case SE_TUNNEL:
 		tunnel_move(se->se_c, upconn_bev(se->se_up),
 		    &se->se_c_throttled);
+		break;
+	case SE_CLOSING:
+		/* Lingering: what the client still sends goes nowhere. */
+		evbuffer_drain(bufferevent_get_input(se->se_c),
+		    evbuffer_get_length(bufferevent_get_input(se->se_c)));
 		break;
 	default:
 		/* Not consuming now: stop reading (bounded buffering). */
@@ -778,8 +972,9 @@ c_write(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (se->se_state == SE_CLOSING) {
-		if (evbuffer_get_length(bufferevent_get_output(se->se_c)) == 0)
-			session_close(se);
+		if (evbuffer_get_length(bufferevent_get_output(se->se_c)) ==
+		    0 && se->se_timer_kind != T_LINGER)
+			linger_read(se);
 		return;
 	}
 	if (se->se_u_throttled && se->se_up != NULL) {
@@ -885,8 +1080,7 @@ u_event(struct bufferevent *bev, short what, void *arg)
 		 * ours was processed, so the request goes again on a fresh
 		 * connection to the same backend.
 		 */
-		lb_done(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be, 0,
-		    px_now_ns());
+		up_done(se, 0);
 		upconn_free(se->se_up);
 		se->se_up = NULL;
 		se->se_fresh_retry = 1;
@@ -898,7 +1092,7 @@ u_event(struct bufferevent *bev, short what, void *arg)
 			session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
 			return;
 		}
-		lb_start(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be);
+		up_start(se);
 		bufferevent_setcb(upconn_bev(se->se_up), u_read, u_write,
 		    u_event, se);
 		se->se_state = SE_CONNECT;
@@ -930,6 +1124,9 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 		session_error(se, PX_E_UPSTREAM_TIMEOUT, 0);
+		break;
+	case T_LINGER:
+		session_close(se);
 		break;
 	case T_NONE:
 		break;

@@ -15,26 +15,38 @@
 #include "duration.h"
 #include "gwproxy.h"
 #include "lb.h"
+#include "override.h"
 #include "route.h"
 #include "str.h"
 
 /* The first validation problem, for the log line of a rejected config. */
 struct first_problem {
-	char	fp_msg[512];
-	int	fp_n;
+	const struct gw_config	*fp_cf;
+	char			 fp_msg[512];
+	int			 fp_n;
 };
 
 static void
 first_problem(void *arg, enum gw_kind kind, size_t index, const char *field,
     const char *msg)
 {
-	struct first_problem *fp = arg;
+	struct first_problem	*fp = arg;
+	const struct gw_config	*cf = fp->fp_cf;
+	const char		*name;
+	char			 id[GW_ADDR_STR_MAX + GW_NAME_MAX + 2];
 
-	(void)index;
 	(void)field;
-	if (fp->fp_n++ == 0)
-		snprintf(fp->fp_msg, sizeof(fp->fp_msg), "%s: %s",
-		    gw_kind_names[kind], msg);
+	if (fp->fp_n++ > 0)
+		return;
+	/* Named as gwctl names it: route "api": ... */
+	if (kind == GW_KIND_SERVICE)
+		name = cf->cf_services[index].sv_name;
+	else if (kind == GW_KIND_ROUTE)
+		name = cf->cf_routes[index].rt_name;
+	else
+		name = gw_backend_id(&cf->cf_backends[index], id, sizeof(id));
+	snprintf(fp->fp_msg, sizeof(fp->fp_msg), "%s \"%s\": %s",
+	    gw_kind_names[kind], name ? name : "", msg);
 }
 
 /*
@@ -98,7 +110,7 @@ struct snapshot *
 snapshot_build(struct gw_config *cf, int64_t generation, const int *health,
     char *errbuf, size_t errlen)
 {
-	struct first_problem	 fp = { "", 0 };
+	struct first_problem	 fp = { cf, "", 0 };
 	struct gw_report	 rp = { first_problem, &fp };
 	struct snapshot		*sn;
 	struct snap_service	*ss;
@@ -107,6 +119,8 @@ snapshot_build(struct gw_config *cf, int64_t generation, const int *health,
 	long			 k;
 	size_t			 i;
 
+	/* Runtime overrides first: the snapshot serves them validated. */
+	override_apply(cf);
 	if (gw_config_validate(cf, &rp) > 0) {
 		snprintf(errbuf, errlen, "%d problems, first: %s", fp.fp_n,
 		    fp.fp_msg);

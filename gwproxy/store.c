@@ -111,3 +111,174 @@ store_snapshot(sqlite3 *db, char *errbuf, size_t errlen)
 	gw_db_rollback(db);
 	return NULL;
 }
+
+/* FNV-1a 64 over one column's type and bytes. */
+static uint64_t
+fp_column(uint64_t h, sqlite3_stmt *st, int i)
+{
+	const unsigned char	*p;
+	unsigned char		 tag, num[8];
+	int64_t			 v;
+	double			 d;
+	int			 n, k;
+
+	tag = (unsigned char)sqlite3_column_type(st, i);
+	h = (h ^ tag) * 0x100000001b3ULL;
+	switch (tag) {
+	case SQLITE_INTEGER:
+		v = sqlite3_column_int64(st, i);
+		memcpy(num, &v, sizeof(num));
+		p = num;
+		n = sizeof(num);
+		break;
+	case SQLITE_FLOAT:
+		d = sqlite3_column_double(st, i);
+		memcpy(num, &d, sizeof(num));
+		p = num;
+		n = sizeof(num);
+		break;
+	case SQLITE_NULL:
+		return h;
+	default:
+		/* Text, blob: the length keeps "ab","c" from "a","bc". */
+		p = sqlite3_column_blob(st, i);
+		n = sqlite3_column_bytes(st, i);
+		for (k = 0; k < 4; k++)
+			h = (h ^ (unsigned char)(n >> (8 * k))) *
+			    0x100000001b3ULL;
+		break;
+	}
+	for (k = 0; k < n; k++)
+		h = (h ^ p[k]) * 0x100000001b3ULL;
+	return h;
+}
+
+int
+store_fingerprint(sqlite3 *db, uint64_t *fp, char *errbuf, size_t errlen)
+{
+	/*
+	 * What gw_config_load() and store_health() read.  A table added to
+	 * the config must be added here, or a hand edit of it alone would
+	 * wait for the next gwctl change (which moves the generation).
+	 */
+	static const char *const queries[] = {
+		"SELECT max(generation) FROM generations",
+		"SELECT * FROM services ORDER BY rowid",
+		"SELECT * FROM backends ORDER BY rowid",
+		"SELECT * FROM routes ORDER BY rowid",
+		"SELECT * FROM route_headers ORDER BY rowid",
+		"SELECT * FROM route_header_edits ORDER BY rowid",
+		"SELECT backend_id, state FROM backend_health "
+		    "ORDER BY backend_id",
+	};
+	sqlite3_stmt	*st;
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	size_t		 q;
+	int		 i, ncol, rc;
+
+	if (gw_db_exec(db, "BEGIN", errbuf, errlen) == -1)
+		return -1;
+	for (q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+		if (sqlite3_prepare_v2(db, queries[q], -1, &st, NULL) !=
+		    SQLITE_OK) {
+			snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+			gw_db_rollback(db);
+			return -1;
+		}
+		ncol = sqlite3_column_count(st);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			for (i = 0; i < ncol; i++)
+				h = fp_column(h, st, i);
+		/* A table boundary, so rows cannot slide between tables. */
+		h = (h ^ 0xff) * 0x100000001b3ULL;
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+			gw_db_rollback(db);
+			return -1;
+		}
+	}
+	gw_db_rollback(db);
+	*fp = h;
+	return 0;
+}
+
+/* Binds an int64, or NULL for -1 (a percentile of no requests). */
+static void
+bind_opt(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+int
+store_stats_write(sqlite3 *db, const struct store_stat_row *rows, size_t n,
+    int64_t at, int64_t interval_ms, const char *instance,
+    int64_t prune_before, int64_t *pruned, char *errbuf, size_t errlen)
+{
+	const struct store_stat_row	*r;
+	sqlite3_stmt			*st = NULL;
+	size_t				 i;
+	int				 k;
+
+	*pruned = 0;
+	if (gw_db_begin(db, errbuf, errlen) == -1)
+		return -1;
+	if (n > 0 && sqlite3_prepare_v2(db, "INSERT INTO traffic_stats "
+	    "(at, interval_ms, instance, service, backend, requests, "
+	    "responses_2xx, responses_3xx, responses_4xx, responses_5xx, "
+	    "gateway_errors, in_flight, bytes_in, bytes_out, latency_p50_us, "
+	    "latency_p90_us, latency_p99_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		r = &rows[i];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, at);
+		sqlite3_bind_int64(st, 2, interval_ms);
+		sqlite3_bind_text(st, 3, instance, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, r->st_service, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, r->st_backend, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, r->st_requests);
+		for (k = 0; k < 4; k++)
+			sqlite3_bind_int64(st, 7 + k, r->st_responses[k]);
+		sqlite3_bind_int64(st, 11, r->st_gateway_errors);
+		sqlite3_bind_int64(st, 12, r->st_in_flight);
+		sqlite3_bind_int64(st, 13, r->st_bytes_in);
+		sqlite3_bind_int64(st, 14, r->st_bytes_out);
+		bind_opt(st, 15, r->st_p50_us);
+		bind_opt(st, 16, r->st_p90_us);
+		bind_opt(st, 17, r->st_p99_us);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (prune_before > 0) {
+		/* Bounded, so a long backlog never holds the lock for long. */
+		if (sqlite3_prepare_v2(db, "DELETE FROM traffic_stats WHERE "
+		    "rowid IN (SELECT rowid FROM traffic_stats WHERE at < ?1 "
+		    "LIMIT ?2)", -1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(st, 1, prune_before);
+		sqlite3_bind_int(st, 2, STORE_PRUNE_BATCH);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+		*pruned = sqlite3_changes(db);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (gw_db_commit(db, errbuf, errlen) == -1) {
+		gw_db_rollback(db);
+		return -1;
+	}
+	return 0;
+fail:
+	snprintf(errbuf, errlen, "traffic_stats: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	gw_db_rollback(db);
+	return -1;
+}

@@ -14,6 +14,7 @@
 #include "gwproxy.h"
 #include "lb.h"
 #include "log.h"
+#include "route.h"
 #include "str.h"
 
 static void
@@ -28,6 +29,7 @@ wsnap_free(struct wsnap *ws)
 	}
 	free(ws->ws_lb);
 	free(ws->ws_lbbe);
+	route_table_free(ws->ws_routes);
 	snapshot_unref(ws->ws_snap);
 	free(ws);
 }
@@ -38,10 +40,15 @@ wsnap_new(struct worker *w, struct snapshot *sn)
 	struct wsnap			*ws;
 	const struct snap_service	*ss;
 	struct lb_backend		*lbe;
+	char				 errbuf[512];
 	size_t				 i, k, n = sn->sn_cf.cf_nservices;
 
 	ws = gw_calloc(1, sizeof(*ws));
 	ws->ws_snap = sn;
+	/* The snapshot's table compiled, so this one does too. */
+	if ((ws->ws_routes = route_table_build(&sn->sn_cf, errbuf,
+	    sizeof(errbuf))) == NULL)
+		gw_fatalx("worker %d: %s", w->w_id, errbuf);
 	ws->ws_lb = gw_calloc(n + 1, sizeof(*ws->ws_lb));
 	ws->ws_lbbe = gw_calloc(n + 1, sizeof(*ws->ws_lbbe));
 	for (i = 0; i < n; i++) {
@@ -129,8 +136,13 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!atomic_load(&px.px_draining))
 		return;
+	/*
+	 * Closed, not just disabled: a disabled socket still completes
+	 * handshakes into its backlog that no one would ever serve.
+	 */
 	for (i = 0; i < w->w_nlisteners; i++)
-		evconnlistener_disable(w->w_listeners[i]);
+		evconnlistener_free(w->w_listeners[i]);
+	w->w_nlisteners = 0;
 	session_drain_all(w);
 }
 

@@ -34,7 +34,7 @@
 
 struct ws_frame {
 	int		wf_fin;
-	int		wf_rsv;		/* RSV1-3 as received, 0 without extensions */
+	int		wf_rsv;		/* RSV1-3; 0 without extensions */
 	int		wf_opcode;
 	int		wf_masked;
 	uint8_t		wf_mask[4];

@@ -140,6 +140,16 @@ lint:
 deps:
 	@.ci/deps
 
+# make demo [GW_DEMO_PORT=8080 GW_DEMO_ADMIN=9901]: installs what is
+# missing, builds, then runs deploy/demo.sh: gwproxy on 127.0.0.1:8080 in
+# front of gwbackend processes, with a throw-away database, until Ctrl-C.
+# The build is a second make, so that it sees the pkg-config flags of
+# packages .ci/deps has just installed.
+demo:
+	@.ci/deps build
+	@$(MAKE) --no-print-directory all
+	@GW_BIN=$(CURDIR)/$(BIN) deploy/demo.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7

@@ -207,7 +207,8 @@ load_routes(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
 	if (rc != SQLITE_DONE)
 		ERR(db);
 	sqlite3_finalize(st);
-	qsort(ri.ri_v, ri.ri_n, sizeof(*ri.ri_v), route_id_cmp);
+	if (ri.ri_n > 0)
+		qsort(ri.ri_v, ri.ri_n, sizeof(*ri.ri_v), route_id_cmp);
 	if (rc == SQLITE_DONE)
 		rc = load_route_children(db, cf, &ri, errbuf, errlen) == 0 ?
 		    SQLITE_DONE : SQLITE_ERROR;

@@ -23,10 +23,12 @@
 #include <event2/http.h>
 
 #include "addr.h"
+#include "config.h"
 #include "ctl.h"
 #include "duration.h"
 #include "gwproxy.h"
 #include "log.h"
+#include "override.h"
 #include "stats.h"
 #include "str.h"
 
@@ -49,7 +51,7 @@ http_metrics(struct evhttp_request *req, void *arg)
 	evbuffer_add(b, gw_buf_str(&page), page.b_len);
 	gw_buf_free(&page);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 }
@@ -182,6 +184,97 @@ cmd_show_routes(struct gw_buf *text, struct gw_buf *json)
 	snapshot_unref(sn);
 }
 
+/* How long a control command waits for its snapshot to be served. */
+#define CTL_RELOAD_WAIT_MS	5000
+
+/*
+ * reload: waits until the new snapshot serves (or was rejected), so a
+ * script can send traffic right after the reply.
+ */
+static int
+ctl_reload(struct gw_buf *out, int json_form, struct gw_buf *text,
+    struct gw_buf *json)
+{
+	struct snapshot *sn;
+
+	if (proxy_reload_wait(CTL_RELOAD_WAIT_MS) == -1) {
+		gw_ctl_reply_error(out, json_form, "reload rejected or not "
+		    "finished in time; the log says why");
+		return -1;
+	}
+	sn = proxy_snapshot();
+	gw_buf_printf(text, "generation %lld\n",
+	    (long long)sn->sn_generation);
+	gw_buf_printf(json, "\"generation\":%lld",
+	    (long long)sn->sn_generation);
+	snapshot_unref(sn);
+	return 0;
+}
+
+/*
+ * backend drain|enable|disable SERVICE ADDR, backend weight SERVICE ADDR
+ * N: a runtime override (override.h), served from the next snapshot,
+ * which this waits for.
+ */
+static int
+ctl_backend(const struct gw_ctl_req *rq, struct gw_buf *out,
+    struct gw_buf *text, struct gw_buf *json)
+{
+	struct snapshot	*sn;
+	const char	*verb = rq->rq_argc > 1 ? rq->rq_argv[1] : "";
+	const char	*errstr;
+	char		 errbuf[512];
+	int		 state = -1, weight = -1, want, rc;
+
+	want = strcmp(verb, "weight") == 0 ? 5 : 4;
+	if (strcmp(verb, "drain") == 0)
+		state = GW_ADMIN_DRAIN;
+	else if (strcmp(verb, "enable") == 0)
+		state = GW_ADMIN_ENABLED;
+	else if (strcmp(verb, "disable") == 0)
+		state = GW_ADMIN_DISABLED;
+	else if (strcmp(verb, "weight") != 0)
+		want = 0;
+	if (want == 0 || rq->rq_argc != want) {
+		gw_ctl_reply_error(out, rq->rq_json, "usage: backend "
+		    "drain|enable|disable SERVICE ADDR, backend weight "
+		    "SERVICE ADDR N");
+		return -1;
+	}
+	if (want == 5 && gw_weight_parse(rq->rq_argv[4], &weight,
+	    &errstr) == -1) {
+		snprintf(errbuf, sizeof(errbuf), "invalid weight \"%s\": %s",
+		    rq->rq_argv[4], errstr);
+		gw_ctl_reply_error(out, rq->rq_json, errbuf);
+		return -1;
+	}
+	sn = proxy_snapshot();
+	rc = override_set(&sn->sn_cf, rq->rq_argv[2], rq->rq_argv[3], state,
+	    weight, errbuf, sizeof(errbuf));
+	snapshot_unref(sn);
+	if (rc == -1) {
+		gw_ctl_reply_error(out, rq->rq_json, errbuf);
+		return -1;
+	}
+	if (proxy_reload_wait(CTL_RELOAD_WAIT_MS) == -1) {
+		gw_ctl_reply_error(out, rq->rq_json, "override recorded, but "
+		    "the reload was rejected or is late; the log says why");
+		return -1;
+	}
+	gw_buf_printf(text, "backend %s %s: %s\n", rq->rq_argv[2],
+	    rq->rq_argv[3], want == 5 ? "weight set" : verb);
+	gw_buf_puts(json, "\"backend\":");
+	gw_buf_json_str(json, rq->rq_argv[3]);
+	gw_buf_puts(json, ",\"service\":");
+	gw_buf_json_str(json, rq->rq_argv[2]);
+	if (want == 5)
+		gw_buf_printf(json, ",\"weight\":%d", weight);
+	else
+		gw_buf_printf(json, ",\"state\":\"%s\"",
+		    gw_admin_names[state]);
+	return 0;
+}
+
 /* Runs one request line; appends the framed reply to out. */
 static void
 ctl_dispatch(const char *line, struct gw_buf *out)
@@ -204,13 +297,18 @@ ctl_dispatch(const char *line, struct gw_buf *out)
 		cmd_show_routes(&text, &json);
 	else if (strcmp(a0, "show") == 0 && strcmp(a1, "stats") == 0)
 		stats_show(&text, &json);
+	else if (strcmp(a0, "show") == 0 && strcmp(a1, "overrides") == 0)
+		override_show(&text, &json);
 	else if (strcmp(a0, "reload") == 0 && rq.rq_argc == 1) {
-		proxy_reload();
-		gw_buf_puts(&text, "reload requested\n");
-		gw_buf_puts(&json, "\"reload\":\"requested\"");
+		if (ctl_reload(out, rq.rq_json, &text, &json) == -1)
+			return;
+	} else if (strcmp(a0, "backend") == 0) {
+		if (ctl_backend(&rq, out, &text, &json) == -1)
+			return;
 	} else {
 		gw_ctl_reply_error(out, rq.rq_json, "unknown command; try "
-		    "show info|stats|backends|routes, reload");
+		    "show info|stats|backends|routes|overrides, reload, "
+		    "backend drain|enable|disable|weight");
 		return;
 	}
 	gw_ctl_reply_ok(out, rq.rq_json, gw_buf_str(&text),
@@ -331,6 +429,12 @@ admin_start(const char *admin, char *errbuf, size_t errlen)
 		event_add(ctl_ev, NULL);
 		gw_log(GW_LOG_INFO, "control socket %s", px.px_control_path);
 	}
+	return 0;
+}
+
+int
+admin_run(char *errbuf, size_t errlen)
+{
 	if (pthread_create(&admin_thread, NULL, admin_main, NULL) != 0) {
 		snprintf(errbuf, errlen, "cannot start the admin thread");
 		return -1;

@@ -114,9 +114,21 @@ struct proxy {
 extern struct proxy px;
 
 /* Asks the reload thread for a new snapshot now (thread-safe). */
-void		 proxy_reload(void);
+uint64_t	 proxy_reload(void);
+/*
+ * Asks for a reload and waits until one that began after the ask has
+ * finished, at most timeout_ms: 0 when it installed a snapshot, -1 when it
+ * was rejected or did not finish in time.  Not for worker threads.
+ */
+int		 proxy_reload_wait(int64_t timeout_ms);
 /* admin.c: the admin HTTP listener and the control socket. */
+/*
+ * admin_start binds the admin listener and the control socket (before
+ * the workers start, so a second gwproxy on the same socket stops before
+ * it takes any traffic); admin_run starts serving them.
+ */
 int		 admin_start(const char *admin, char *errbuf, size_t errlen);
+int		 admin_run(char *errbuf, size_t errlen);
 void		 admin_stop(void);
 
 /* Takes a reference to the current snapshot. */

@@ -40,6 +40,9 @@ struct proxy px;
 static pthread_mutex_t	reload_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	reload_cond = PTHREAD_COND_INITIALIZER;
 static int		reload_asked;
+static uint64_t		reload_ask_seq;		/* guarded by reload_mtx */
+static atomic_uint_fast64_t reload_done_seq;	/* asks answered so far */
+static atomic_int	reload_last_ok;		/* the last attempt's result */
 static int		reload_quit;
 static int64_t		poll_ms = PX_POLL_MS;
 /*
@@ -115,14 +118,22 @@ proxy_snapshot_set(struct snapshot *sn)
 		snapshot_unref(old);
 }
 
-/* Asks the reload thread for a new snapshot now (thread-safe). */
-void
+/*
+ * Asks the reload thread for a new snapshot now (thread-safe).  Returns
+ * the ask's number: once reload_done_seq reaches it, an attempt that
+ * began after the ask has finished (reload_last_ok says how).
+ */
+uint64_t
 proxy_reload(void)
 {
+	uint64_t seq;
+
 	pthread_mutex_lock(&reload_mtx);
 	reload_asked = 1;
+	seq = ++reload_ask_seq;
 	pthread_cond_signal(&reload_cond);
 	pthread_mutex_unlock(&reload_mtx);
+	return seq;
 }
 
 /*
@@ -132,7 +143,7 @@ proxy_reload(void)
  * keeps its fingerprint too: the same content is not retried at every
  * unrelated commit, only when it changes or a reload is asked for.
  */
-static void
+static int
 load_snapshot(sqlite3 *db, const char *why)
 {
 	struct snapshot	*sn;
@@ -146,13 +157,29 @@ load_snapshot(sqlite3 *db, const char *why)
 		gw_log(GW_LOG_ERROR, "reload (%s) rejected, still serving "
 		    "generation %lld: %s", why, (long long)px.px_snap->
 		    sn_generation, errbuf);
-		return;
+		return -1;
 	}
 	gw_log(GW_LOG_INFO, "reload (%s): generation %lld, %zu services, "
 	    "%zu backends, %zu routes", why, (long long)sn->sn_generation,
 	    sn->sn_cf.cf_nservices, sn->sn_cf.cf_nbackends,
 	    sn->sn_cf.cf_nroutes);
 	proxy_snapshot_set(sn);
+	return 0;
+}
+
+int
+proxy_reload_wait(int64_t timeout_ms)
+{
+	struct timespec	ts = { 0, 2 * 1000 * 1000 };
+	uint64_t	seq = proxy_reload();
+	int64_t		deadline = gw_mono_ms() + timeout_ms;
+
+	while (atomic_load(&reload_done_seq) < seq &&
+	    gw_mono_ms() < deadline)
+		nanosleep(&ts, NULL);
+	if (atomic_load(&reload_done_seq) < seq)
+		return -1;
+	return atomic_load(&reload_last_ok) ? 0 : -1;
 }
 
 /*
@@ -187,6 +214,7 @@ reload_main(void *arg)
 	sqlite3		*db = arg;
 	struct timespec	 ts;
 	int64_t		 seen = -1, v;
+	uint64_t	 taken;
 	int		 asked;
 
 	for (;;) {
@@ -202,14 +230,17 @@ reload_main(void *arg)
 		    pthread_cond_timedwait(&reload_cond, &reload_mtx, &ts) == 0)
 			;
 		asked = reload_asked;
+		taken = reload_ask_seq;
 		reload_asked = 0;
 		pthread_mutex_unlock(&reload_mtx);
 		if (reload_quit)
 			break;
 		v = gw_db_data_version(db);
-		if (asked)
-			load_snapshot(db, "asked");
-		else if (v != seen && config_changed(db))
+		if (asked) {
+			atomic_store(&reload_last_ok,
+			    load_snapshot(db, "asked") == 0);
+			atomic_store(&reload_done_seq, taken);
+		} else if (v != seen && config_changed(db))
 			load_snapshot(db, "database changed");
 		seen = v;
 	}
@@ -573,8 +604,10 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	stats_init(px.px_nworkers);
-	start_workers();
 	if (admin_start(o.o_admin, errbuf, sizeof(errbuf)) == -1)
+		errx(1, "%s", errbuf);
+	start_workers();
+	if (admin_run(errbuf, sizeof(errbuf)) == -1)
 		errx(1, "%s", errbuf);
 	if (stats_flush_start(path, o.o_stats_ms, errbuf, sizeof(errbuf)) ==
 	    -1)

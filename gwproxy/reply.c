@@ -119,7 +119,7 @@ reply_request_head(struct gw_buf *out, const struct reply_req *rr)
 	size_t				 i, plen;
 	int				 xff = 0;
 
-	plen = route_rewrite(rr->rr_route, hd->hd_target, hd->hd_target_len,
+	plen = route_rewrite(rr->rr_route, rr->rr_target, rr->rr_target_len,
 	    path, sizeof(path));
 	if (plen > sizeof(path))
 		plen = sizeof(path);	/* cannot happen: see path's size */
@@ -134,6 +134,8 @@ reply_request_head(struct gw_buf *out, const struct reply_req *rr)
 		h = &hd->hd_hdrs[i];
 		if (drop_hop(hd, h) || name_is(h, "x-forwarded-proto") ||
 		    name_is(h, "x-forwarded-host") ||
+		    (rr->rr_add_request_id && name_is(h, "x-request-id")) ||
+		    (rr->rr_host != NULL && name_is(h, "host")) ||
 		    edited_away(rr->rr_route, GW_PHASE_REQUEST, h))
 			continue;
 		if (name_is(h, "x-forwarded-for")) {
@@ -155,6 +157,9 @@ reply_request_head(struct gw_buf *out, const struct reply_req *rr)
 	else
 		gw_buf_printf(out, "X-Forwarded-For: %s\r\n",
 		    rr->rr_client_ip);
+	if (rr->rr_host != NULL)
+		gw_buf_printf(out, "Host: %.*s\r\n", (int)rr->rr_host_len,
+		    rr->rr_host);
 	gw_buf_printf(out, "X-Forwarded-Proto: http\r\n");
 	if (hd->hd_host != NULL)
 		gw_buf_printf(out, "X-Forwarded-Host: %.*s\r\n",

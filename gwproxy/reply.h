@@ -49,6 +49,11 @@ struct reply_req {
 	const char			*rr_client_ip;
 	const char			*rr_request_id;
 	int				 rr_add_request_id; /* absent */
+	const char			*rr_target;	/* origin form */
+	size_t				 rr_target_len;
+	/* An absolute-form target's host: replaces Host, or NULL. */
+	const char			*rr_host;
+	size_t				 rr_host_len;
 };
 
 /* Appends the request head to send upstream to out. */

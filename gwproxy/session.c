@@ -102,6 +102,10 @@ struct session {
 	int			 se_c_throttled;
 	int			 se_u_throttled;
 	char			 se_reqid[65];
+	const char		*se_target;	/* origin form, into se_reqraw */
+	size_t			 se_tlen;
+	const char		*se_abs_host;	/* absolute form's host, or NULL */
+	size_t			 se_abs_hostlen;
 	int64_t			 se_t0;		/* ns */
 	int64_t			 se_t_up;	/* first connect started */
 	int			 se_conn_failures;
@@ -124,6 +128,7 @@ static void	connect_backend(struct session *);
 static void	resp_pump(struct session *);
 static void	out_flush(struct session *);
 static void	up_done(struct session *, int64_t);
+static int	retry_reset(struct session *);
 
 int64_t
 px_now_ns(void)
@@ -369,6 +374,10 @@ session_error(struct session *se, enum px_error e, int status)
 		upconn_free(se->se_up);
 		se->se_up = NULL;
 	}
+	/* Refused before a request began (bad head, 408): count it too. */
+	if (se->se_t0 == 0)
+		se->se_t0 = px_now_ns();
+	se->se_err = e;
 	if (se->se_resp_started) {
 		/* Half a response went out: only closing can say so. */
 		session_close(se);
@@ -378,11 +387,11 @@ session_error(struct session *se, enum px_error e, int status)
 	if (!se->se_req_done || e == PX_E_BAD_REQUEST || e == PX_E_TOO_LARGE ||
 	    e == PX_E_CLIENT_TIMEOUT)
 		se->se_close = 1;
-	se->se_err = e;
 	se->se_status = status ? status : px_errors[e].pe_status;
 	if (se->se_reqid[0] == '\0')
 		session_new_reqid(se);
 	reply_error(&se->se_out, e, status, se->se_reqid, se->se_close);
+	se->se_bytes_out += se->se_out.b_len;
 	out_flush(se);
 	session_next(se);
 }
@@ -548,6 +557,36 @@ pick_backend(struct session *se)
 	    px_now_ns());
 }
 
+/*
+ * The origin-form part of the request-target and the host to route by.
+ * An absolute-form target ("http://api.example.com/x?y") names the host
+ * itself, which a server uses instead of Host (RFC 9112 3.2.2); the
+ * backend gets the origin form, "/x?y", with that host.
+ */
+static void
+target_split(struct session *se, struct route_req *rq)
+{
+	const char	*t = se->se_req.hd_target, *auth, *slash;
+	size_t		 n = se->se_req.hd_target_len;
+
+	se->se_target = t;
+	se->se_tlen = n;
+	se->se_abs_host = NULL;
+	se->se_abs_hostlen = 0;
+	if (n > 7 && strncasecmp(t, "http://", 7) == 0) {
+		auth = t + 7;
+		slash = memchr(auth, '/', n - 7);
+		se->se_abs_host = auth;
+		se->se_abs_hostlen = slash != NULL ? (size_t)(slash - auth) :
+		    n - 7;
+		se->se_target = slash != NULL ? slash : "/";
+		se->se_tlen = slash != NULL ? n - (size_t)(slash - t) : 1;
+		rq->rq_host = se->se_abs_host;
+		rq->rq_host_len = se->se_abs_hostlen;
+	}
+	rq->rq_path = se->se_target;
+}
+
 /* The request head is parsed: route it, balance it, connect. */
 static void
 request_start(struct session *se)
@@ -568,13 +607,19 @@ request_start(struct session *se)
 		se->se_close = 1;
 	if (!se->se_req.hd_keep_alive)
 		se->se_close = 1;
+	/*
+	 * The client's X-Request-Id is kept when it fits; a longer one is
+	 * replaced, upstream too, so logs and both sides agree on one id.
+	 */
 	id = gw_http1_find(&se->se_req, "x-request-id");
 	if (id != NULL && id->h_value_len > 0 &&
 	    id->h_value_len < sizeof(se->se_reqid)) {
 		memcpy(se->se_reqid, id->h_value, id->h_value_len);
 		se->se_reqid[id->h_value_len] = '\0';
-	} else
+	} else {
+		id = NULL;
 		session_new_reqid(se);
+	}
 	se->se_ws = worker_wsnap(se->se_w);
 	se->se_ws->ws_users++;
 	sn = se->se_ws->ws_snap;
@@ -587,10 +632,9 @@ request_start(struct session *se)
 		rq.rq_host_len = se->se_req.hd_host->h_value_len;
 	} else
 		rq.rq_host = "";
-	rq.rq_path = se->se_req.hd_target;
-	q = memchr(rq.rq_path, '?', se->se_req.hd_target_len);
-	rq.rq_path_len = q != NULL ? (size_t)(q - rq.rq_path) :
-	    se->se_req.hd_target_len;
+	target_split(se, &rq);
+	q = memchr(rq.rq_path, '?', se->se_tlen);
+	rq.rq_path_len = q != NULL ? (size_t)(q - rq.rq_path) : se->se_tlen;
 	rq.rq_header = req_header;
 	rq.rq_arg = &se->se_req;
 	gw_http1_body_init(&se->se_reqbody, &se->se_req, HTTP_GET);
@@ -625,6 +669,10 @@ request_start(struct session *se)
 	rr.rr_client_ip = se->se_ip;
 	rr.rr_request_id = se->se_reqid;
 	rr.rr_add_request_id = id == NULL;
+	rr.rr_target = se->se_target;
+	rr.rr_target_len = se->se_tlen;
+	rr.rr_host = se->se_abs_host;
+	rr.rr_host_len = se->se_abs_hostlen;
 	se->se_upreq.b_len = 0;
 	reply_request_head(&se->se_upreq, &rr);
 	/*
@@ -762,6 +810,10 @@ connect_backend(struct session *se)
 static void
 connect_failed(struct session *se)
 {
+	struct snapshot *sn = se->se_ws->ws_snap;
+
+	stats_connect_failed(se->se_w, sn->sn_cf.cf_services[se->se_svc].
+	    sv_name, sn->sn_services[se->se_svc].ss_be[se->se_be].sb_name);
 	up_done(se, -1);
 	se->se_conn_failures++;
 	upconn_free(se->se_up);
@@ -882,6 +934,11 @@ resp_pump(struct session *se)
 			tunnel_start(se);
 			return;
 		}
+		if (se->se_resp.hd_status == 101) {
+			/* A switch the client did not ask for (RFC 9110 15.2.2). */
+			session_error(se, PX_E_UPSTREAM_PROTOCOL_ERROR, 0);
+			return;
+		}
 		if (se->se_resp.hd_status < 200) {
 			/* Interim (100 Continue...): relay, wait for more. */
 			reply_response_head(&se->se_out, se->se_respraw,
@@ -901,6 +958,7 @@ resp_pump(struct session *se)
 		reply_response_head(&se->se_out, se->se_respraw,
 		    &se->se_resp, se->se_route, se->se_reqid, se->se_close,
 		    keep10);
+		se->se_bytes_out += se->se_out.b_len;
 		se->se_resp_started = 1;
 	}
 	while (!se->se_respbody.bd_done && evbuffer_get_length(in) > 0) {
@@ -1100,7 +1158,41 @@ u_event(struct bufferevent *bev, short what, void *arg)
 			on_connected(se);
 		return;
 	}
+	if (retry_reset(se))
+		return;
 	session_error(se, PX_E_UPSTREAM_RESET, 0);
+}
+
+/*
+ * The backend reset or closed before any byte of an answer: with "reset"
+ * in the service's retry_on, an idempotent request without a body (RFC
+ * 9110 9.2.2: it can be sent again) goes to another backend, within the
+ * retry count.  1 when it did.
+ */
+static int
+retry_reset(struct session *se)
+{
+	const struct gw_service	*sv = se->se_ws->ws_snap->
+				    sn_services[se->se_svc].ss_sv;
+	enum http_method	 m = se->se_req.hd_method;
+
+	if (se->se_have_resp || se->se_retries <= 0 ||
+	    se->se_reqbody.bd_framing != GW_HTTP1_BODY_NONE ||
+	    strstr(sv->sv_retry_on, "reset") == NULL ||
+	    evbuffer_get_length(bufferevent_get_input(upconn_bev(
+	    se->se_up))) > 0 ||
+	    !(m == HTTP_GET || m == HTTP_HEAD || m == HTTP_OPTIONS ||
+	    m == HTTP_PUT || m == HTTP_DELETE || m == HTTP_TRACE))
+		return 0;
+	up_done(se, -1);
+	upconn_free(se->se_up);
+	se->se_up = NULL;
+	se->se_tried[se->se_be] = 1;
+	se->se_retries--;
+	if ((se->se_be = pick_backend(se)) < 0)
+		return 0;
+	connect_backend(se);
+	return 1;
 }
 
 static void

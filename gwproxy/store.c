@@ -225,7 +225,7 @@ store_stats_write(sqlite3 *db, const struct store_stat_row *rows, size_t n,
 
 	*pruned = 0;
 	if (gw_db_begin(db, errbuf, errlen) == -1)
-		return -1;
+		goto fail;
 	if (n > 0 && sqlite3_prepare_v2(db, "INSERT INTO traffic_stats "
 	    "(at, interval_ms, instance, service, backend, requests, "
 	    "responses_2xx, responses_3xx, responses_4xx, responses_5xx, "
@@ -271,11 +271,8 @@ store_stats_write(sqlite3 *db, const struct store_stat_row *rows, size_t n,
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	if (gw_db_commit(db, errbuf, errlen) == -1) {
-		gw_db_rollback(db);
-		return -1;
-	}
-	return 0;
+	if (gw_db_commit(db, errbuf, errlen) == 0)
+		return 0;
 fail:
 	snprintf(errbuf, errlen, "traffic_stats: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);

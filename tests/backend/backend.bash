@@ -11,6 +11,8 @@
 #   backend_stop NAME		SIGTERM, then its exit status in $status
 #   backend_stop_all		for teardown
 #   gwclient ARG...		tests/backend/client.py (raw HTTP, WebSocket)
+#   backend_pattern N		the first N bytes /bytes and /slowbody send
+#   backend_fnv1a FILE		FNV-1a 64 of FILE, as /echo reports a body
 #
 # Each backend keeps its files in $BATS_TEST_TMPDIR/backend.NAME/: pid,
 # port, stdout ("listening on ..."), stderr (its -v log).
@@ -75,4 +77,21 @@ backend_stop_all()
 gwclient()
 {
 	python3 "$GWCLIENT" "$@"
+}
+
+# Byte i of the pattern is 'a' + i % 26.
+backend_pattern()
+{
+	python3 -c 'import sys
+n = int(sys.argv[1])
+sys.stdout.write(("abcdefghijklmnopqrstuvwxyz" * (n // 26 + 1))[:n])' "$1"
+}
+
+backend_fnv1a()
+{
+	python3 -c 'import sys
+h = 0xcbf29ce484222325
+for b in open(sys.argv[1], "rb").read():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+print("%016x" % h)' "$1"
 }

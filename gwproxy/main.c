@@ -587,6 +587,8 @@ main(int argc, char **argv)
 		errx(1, "%s: configuration rejected: %s", path, errbuf);
 	if (o.o_check) {
 		printf("configuration OK\n");
+		snapshot_unref(px.px_snap);
+		gw_db_close(db);
 		return 0;
 	}
 	open_access_log(o.o_access);

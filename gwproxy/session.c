@@ -710,9 +710,14 @@ head_try(struct session *se)
 		    PX_E_BAD_REQUEST, gw_http1_err_status(e));
 		return;
 	}
-	/* Keep a copy: the head must outlive the input buffer's bytes. */
-	se->se_reqraw = gw_malloc(hd->hd_len);
+	/*
+	 * Keep a copy: the head must outlive the input buffer's bytes.  The
+	 * NUL is for regexec(3) with REG_STARTEND, which reads no further
+	 * than the path but whose sanitizer interceptor runs strlen(3).
+	 */
+	se->se_reqraw = gw_malloc(hd->hd_len + 1);
 	memcpy(se->se_reqraw, p, hd->hd_len);
+	se->se_reqraw[hd->hd_len] = '\0';
 	head_rebase(hd, (const char *)p, se->se_reqraw);
 	evbuffer_drain(in, hd->hd_len);
 	se->se_bytes_in = hd->hd_len;

@@ -48,8 +48,12 @@
  * a slow client or backend holds at most this much per direction.
  */
 #define PX_BUF_HIGH		(256 * 1024)
-/* Idle upstream connections kept per backend per worker. */
-#define PX_POOL_MAX_IDLE	64
+/*
+ * Idle upstream connections kept per backend per worker: as many as a busy
+ * worker has requests in flight to it, so a steady load never reconnects
+ * (NGINX's keepalive 1024 in the benchmark's configuration).
+ */
+#define PX_POOL_MAX_IDLE	1024
 
 /* Health of a backend as the snapshot sees it. */
 enum px_health {
@@ -171,7 +175,9 @@ struct worker {
 	size_t			 w_nsessions;
 	struct pool		**w_pools;	/* hash table by backend name */
 	size_t			 w_npools;
-	struct event		*w_wake;	/* drain notice from main */
+	struct event		*w_wake;	/* on w_wakefd */
+	int			 w_wakefd;	/* eventfd: other threads wake us */
+	atomic_int		 w_stop;	/* leave the event loop */
 	uint64_t		 w_rng;
 	/* Counters, read racily (relaxed atomics) by the stats thread. */
 	atomic_uint_fast64_t	 w_requests;
@@ -186,6 +192,8 @@ struct wsnap	*worker_wsnap(struct worker *w);
 void		 wsnap_release(struct worker *w, struct wsnap *ws);
 /* Asks the worker to drain (thread-safe). */
 void		 worker_drain(struct worker *w);
+/* Asks the worker to leave its event loop (thread-safe). */
+void		 worker_stop(struct worker *w);
 /* Adds a listening socket (bound and listening) to the worker. */
 int		 worker_listen(struct worker *w, int fd, char *errbuf,
 		    size_t errlen);
@@ -212,6 +220,8 @@ struct upconn	*upconn_get(struct worker *w, const struct snap_backend *sb,
 void		 upconn_release(struct worker *w, struct upconn *uc,
 		    int reusable, int64_t idle_timeout_ms);
 struct bufferevent *upconn_bev(struct upconn *uc);
+/* The connection's reader (rd.h): reads go through it, not the bev. */
+struct rd	*upconn_rd(struct upconn *uc);
 void		 upconn_free(struct upconn *uc);
 void		 pools_free(struct worker *w);
 

@@ -541,7 +541,7 @@ drain(void)
 		gw_log(GW_LOG_WARNING, "drain timeout: closing %zu "
 		    "connections", sessions_open());
 	for (i = 0; i < px.px_nworkers; i++)
-		event_base_loopbreak(px.px_workers[i].w_base);
+		worker_stop(&px.px_workers[i]);
 	for (i = 0; i < px.px_nworkers; i++)
 		pthread_join(px.px_workers[i].w_thread, NULL);
 }

@@ -60,6 +60,22 @@ reply_reason(int status)
 	}
 }
 
+/*
+ * Appends the pieces of a field line without printf(3): on the request
+ * path formatting was a tenth of the work.
+ */
+#define PUTS(out, s)	gw_buf_append((out), (s), sizeof(s) - 1)
+
+static void
+put_field(struct gw_buf *out, const char *name, size_t nlen,
+    const char *value, size_t vlen)
+{
+	gw_buf_append(out, name, nlen);
+	PUTS(out, ": ");
+	gw_buf_append(out, value, vlen);
+	PUTS(out, "\r\n");
+}
+
 static int
 name_is(const struct gw_http1_hdr *h, const char *name)
 {
@@ -92,8 +108,8 @@ add_edits(struct gw_buf *out, const struct gw_route *rt, int phase)
 	for (i = 0; rt != NULL && i < rt->rt_nedits; i++) {
 		he = &rt->rt_edits[i];
 		if (he->he_phase == phase && he->he_op != GW_EDIT_REMOVE)
-			gw_buf_printf(out, "%s: %s\r\n", he->he_name,
-			    he->he_value);
+			put_field(out, he->he_name, strlen(he->he_name),
+			    he->he_value, strlen(he->he_value));
 	}
 }
 
@@ -102,11 +118,13 @@ add_edits(struct gw_buf *out, const struct gw_route *rt, int phase)
  * body goes through as received, so its framing field must too.
  */
 static int
-drop_hop(const struct gw_http1_head *hd, const struct gw_http1_hdr *h)
+drop_hop(const struct gw_http1_head *hd, int conn, const struct gw_http1_hdr *h)
 {
 	if (name_is(h, "transfer-encoding"))
 		return 0;
-	return gw_http1_is_hop_by_hop(hd, h->h_name, h->h_name_len);
+	/* Without a Connection field only the fixed set is hop-by-hop. */
+	return gw_http1_is_hop_by_hop(conn ? hd : NULL, h->h_name,
+	    h->h_name_len);
 }
 
 void
@@ -114,6 +132,8 @@ reply_request_head(struct gw_buf *out, const struct reply_req *rr)
 {
 	const struct gw_http1_head	*hd = rr->rr_head;
 	const struct gw_http1_hdr	*h, *up;
+	int				 conn = gw_http1_find(hd,
+					    "connection") != NULL;
 	/* The longest target, plus the longest rewrite. */
 	char				 path[GW_HTTP1_LINE_MAX + GW_PATH_MAX];
 	size_t				 i, plen;
@@ -128,11 +148,16 @@ reply_request_head(struct gw_buf *out, const struct reply_req *rr)
 	 * never answers it with chunked coding it could not take (RFC 9112
 	 * 7.1), and asks to keep the connection.
 	 */
-	gw_buf_printf(out, "%s %.*s HTTP/1.%d\r\n",
-	    http_method_str(hd->hd_method), (int)plen, path, hd->hd_minor);
+	gw_buf_puts(out, http_method_str(hd->hd_method));
+	PUTS(out, " ");
+	gw_buf_append(out, path, plen);
+	if (hd->hd_minor == 0)
+		PUTS(out, " HTTP/1.0\r\n");
+	else
+		PUTS(out, " HTTP/1.1\r\n");
 	for (i = 0; i < hd->hd_nhdrs; i++) {
 		h = &hd->hd_hdrs[i];
-		if (drop_hop(hd, h) || name_is(h, "x-forwarded-proto") ||
+		if (drop_hop(hd, conn, h) || name_is(h, "x-forwarded-proto") ||
 		    name_is(h, "x-forwarded-host") ||
 		    (rr->rr_add_request_id && name_is(h, "x-request-id")) ||
 		    (rr->rr_host != NULL && name_is(h, "host")) ||
@@ -141,37 +166,36 @@ reply_request_head(struct gw_buf *out, const struct reply_req *rr)
 		if (name_is(h, "x-forwarded-for")) {
 			/* One field: the earlier hops, then this client. */
 			if (!xff++)
-				gw_buf_printf(out, "X-Forwarded-For: ");
+				PUTS(out, "X-Forwarded-For: ");
 			else
 				gw_buf_append(out, ", ", 2);
 			gw_buf_append(out, h->h_value, h->h_value_len);
 			continue;
 		}
-		gw_buf_append(out, h->h_name, h->h_name_len);
-		gw_buf_append(out, ": ", 2);
-		gw_buf_append(out, h->h_value, h->h_value_len);
-		gw_buf_append(out, "\r\n", 2);
+		put_field(out, h->h_name, h->h_name_len, h->h_value,
+		    h->h_value_len);
 	}
-	if (xff)
-		gw_buf_printf(out, ", %s\r\n", rr->rr_client_ip);
-	else
-		gw_buf_printf(out, "X-Forwarded-For: %s\r\n",
-		    rr->rr_client_ip);
+	if (xff) {
+		PUTS(out, ", ");
+		gw_buf_puts(out, rr->rr_client_ip);
+		PUTS(out, "\r\n");
+	} else
+		put_field(out, "X-Forwarded-For", 15, rr->rr_client_ip,
+		    strlen(rr->rr_client_ip));
 	if (rr->rr_host != NULL)
-		gw_buf_printf(out, "Host: %.*s\r\n", (int)rr->rr_host_len,
-		    rr->rr_host);
-	gw_buf_printf(out, "X-Forwarded-Proto: http\r\n");
+		put_field(out, "Host", 4, rr->rr_host, rr->rr_host_len);
+	PUTS(out, "X-Forwarded-Proto: http\r\n");
 	if (hd->hd_host != NULL)
-		gw_buf_printf(out, "X-Forwarded-Host: %.*s\r\n",
-		    (int)hd->hd_host->h_value_len, hd->hd_host->h_value);
+		put_field(out, "X-Forwarded-Host", 16, hd->hd_host->h_value,
+		    hd->hd_host->h_value_len);
 	if (rr->rr_add_request_id)
-		gw_buf_printf(out, "X-Request-Id: %s\r\n",
-		    rr->rr_request_id);
+		put_field(out, "X-Request-Id", 12, rr->rr_request_id,
+		    strlen(rr->rr_request_id));
 	if (hd->hd_upgrade && (up = gw_http1_find(hd, "upgrade")) != NULL)
 		gw_buf_printf(out, "Connection: upgrade\r\n"
 		    "Upgrade: %.*s\r\n", (int)up->h_value_len, up->h_value);
 	else if (hd->hd_minor == 0)
-		gw_buf_printf(out, "Connection: keep-alive\r\n");
+		PUTS(out, "Connection: keep-alive\r\n");
 	add_edits(out, rr->rr_route, GW_PHASE_REQUEST);
 	gw_buf_append(out, "\r\n", 2);
 }
@@ -184,7 +208,9 @@ reply_response_head(struct gw_buf *out, const char *raw,
 	const struct gw_http1_hdr	*h, *up;
 	const char			*sp, *eol;
 	size_t				 i;
-	int				 has_id = 0;
+	int				 has_id = 0, conn;
+
+	conn = gw_http1_find(hd, "connection") != NULL;
 
 	/* The status line as sent, but in our version. */
 	sp = memchr(raw, ' ', hd->hd_len);
@@ -192,31 +218,32 @@ reply_response_head(struct gw_buf *out, const char *raw,
 	if (sp == NULL || eol == NULL || sp > eol)
 		gw_buf_printf(out, "HTTP/1.1 %d %s\r\n", hd->hd_status,
 		    reply_reason(hd->hd_status));
-	else
-		gw_buf_printf(out, "HTTP/1.1%.*s\r\n",
-		    (int)(eol - sp), sp);
+	else {
+		PUTS(out, "HTTP/1.1");
+		gw_buf_append(out, sp, (size_t)(eol - sp));
+		PUTS(out, "\r\n");
+	}
 	for (i = 0; i < hd->hd_nhdrs; i++) {
 		h = &hd->hd_hdrs[i];
-		if (drop_hop(hd, h) ||
+		if (drop_hop(hd, conn, h) ||
 		    edited_away(rt, GW_PHASE_RESPONSE, h))
 			continue;
 		if (name_is(h, "x-request-id"))
 			has_id = 1;
-		gw_buf_append(out, h->h_name, h->h_name_len);
-		gw_buf_append(out, ": ", 2);
-		gw_buf_append(out, h->h_value, h->h_value_len);
-		gw_buf_append(out, "\r\n", 2);
+		put_field(out, h->h_name, h->h_name_len, h->h_value,
+		    h->h_value_len);
 	}
 	if (!has_id)
-		gw_buf_printf(out, "X-Request-Id: %s\r\n", request_id);
+		put_field(out, "X-Request-Id", 12, request_id,
+		    strlen(request_id));
 	if (hd->hd_status == 101 &&
 	    (up = gw_http1_find(hd, "upgrade")) != NULL)
 		gw_buf_printf(out, "Connection: upgrade\r\n"
 		    "Upgrade: %.*s\r\n", (int)up->h_value_len, up->h_value);
 	else if (close)
-		gw_buf_printf(out, "Connection: close\r\n");
+		PUTS(out, "Connection: close\r\n");
 	else if (keep10)
-		gw_buf_printf(out, "Connection: keep-alive\r\n");
+		PUTS(out, "Connection: keep-alive\r\n");
 	add_edits(out, rt, GW_PHASE_RESPONSE);
 	gw_buf_append(out, "\r\n", 2);
 }

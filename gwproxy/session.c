@@ -38,6 +38,7 @@
 #include "http1.h"
 #include "lb.h"
 #include "log.h"
+#include "rd.h"
 #include "reply.h"
 #include "route.h"
 #include "stats.h"
@@ -70,6 +71,7 @@ enum se_timer {
 struct session {
 	struct worker		*se_w;
 	struct bufferevent	*se_c;		/* client; owned */
+	struct rd		 se_crd;	/* reads se_c's socket */
 	char			 se_ip[INET6_ADDRSTRLEN];
 	enum se_state		 se_state;
 	struct event		*se_timer;	/* owned */
@@ -91,6 +93,7 @@ struct session {
 	struct upconn		*se_up;		/* owned while not pooled */
 	int			 se_up_reused;
 	int			 se_fresh_retry; /* stale pooled conn retried */
+	int			 se_up_wfail;	/* the backend stopped reading */
 	struct gw_buf		 se_upreq;	/* the head sent upstream */
 	struct gw_buf		 se_out;	/* scratch for heads to send */
 	int			 se_req_done;	/* request body all forwarded */
@@ -282,7 +285,7 @@ request_end(struct session *se)
 	se->se_route = NULL;
 	se->se_svc = se->se_be = -1;
 	se->se_have_resp = se->se_resp_started = se->se_req_done = 0;
-	se->se_up_reused = se->se_fresh_retry = 0;
+	se->se_up_reused = se->se_fresh_retry = se->se_up_wfail = 0;
 	se->se_c_throttled = se->se_u_throttled = 0;
 	se->se_t0 = se->se_t_conn = se->se_t_first = se->se_t_up = 0;
 	se->se_conn_failures = 0;
@@ -309,6 +312,7 @@ session_close(struct session *se)
 	atomic_fetch_sub_explicit(&w->w_active, 1, memory_order_relaxed);
 	event_free(se->se_timer);
 	event_free(se->se_kick);
+	rd_fini(&se->se_crd);
 	bufferevent_free(se->se_c);
 	gw_buf_free(&se->se_upreq);
 	gw_buf_free(&se->se_out);
@@ -324,7 +328,7 @@ linger_read(struct session *se)
 	shutdown(bufferevent_getfd(se->se_c), SHUT_WR);
 	timer_set(se, T_LINGER, PX_LINGER_MS);
 	evbuffer_drain(in, evbuffer_get_length(in));
-	bufferevent_enable(se->se_c, EV_READ);
+	rd_enable(&se->se_crd);
 }
 
 /* Flushes what is queued for the client, then closes (lingering). */
@@ -333,7 +337,7 @@ session_linger(struct session *se)
 {
 	se->se_state = SE_CLOSING;
 	timer_set(se, T_REQUEST, px.px_header_timeout_ms);
-	bufferevent_disable(se->se_c, EV_READ);
+	rd_disable(&se->se_crd);
 	bufferevent_setwatermark(se->se_c, EV_WRITE, 0, 0);
 	if (evbuffer_get_length(bufferevent_get_output(se->se_c)) == 0)
 		linger_read(se);
@@ -353,7 +357,7 @@ session_next(struct session *se)
 	}
 	se->se_state = SE_HEAD;
 	bufferevent_setwatermark(se->se_c, EV_WRITE, PX_BUF_HIGH / 4, 0);
-	bufferevent_enable(se->se_c, EV_READ);
+	rd_enable(&se->se_crd);
 	timer_set(se, T_IDLE, px.px_idle_timeout_ms);
 	/* Pipelined bytes already here: parse them on a fresh stack. */
 	if (evbuffer_get_length(bufferevent_get_input(se->se_c)) > 0)
@@ -745,9 +749,11 @@ pump_req(struct session *se)
 	struct evbuffer_iovec v;
 	ssize_t		 n;
 
+	if (se->se_up_wfail)
+		return;		/* the backend takes no more of it */
 	while (!se->se_req_done && evbuffer_get_length(in) > 0) {
 		if (evbuffer_get_length(out) > PX_BUF_HIGH) {
-			bufferevent_disable(se->se_c, EV_READ);
+			rd_disable(&se->se_crd);
 			se->se_c_throttled = 1;
 			return;
 		}
@@ -769,7 +775,7 @@ pump_req(struct session *se)
 	 * reading if its bytes come early.
 	 */
 	if (!se->se_req_done)
-		bufferevent_enable(se->se_c, EV_READ);
+		rd_enable(&se->se_crd);
 }
 
 static void
@@ -779,7 +785,7 @@ on_connected(struct session *se)
 
 	if (se->se_t_conn == 0)
 		se->se_t_conn = px_now_ns();
-	bufferevent_set_timeouts(u, NULL, NULL);
+	bufferevent_set_timeouts(u, NULL, NULL);	/* the connect's */
 	bufferevent_setwatermark(u, EV_WRITE, PX_BUF_HIGH / 4, 0);
 	/* Not consumed: a stale pooled connection may need it again. */
 	send_now(u, se->se_upreq.b_data, se->se_upreq.b_len, NULL, 0);
@@ -788,7 +794,7 @@ on_connected(struct session *se)
 	 * Writing is enabled since the bufferevent was made; enabling it
 	 * again would arm a write event for nothing (two epoll_ctl calls).
 	 */
-	bufferevent_enable(u, EV_READ);
+	rd_enable(upconn_rd(se->se_up));
 	pump_req(se);
 }
 
@@ -805,7 +811,8 @@ connect_backend(struct session *se)
 		return;
 	}
 	up_start(se);
-	bufferevent_setcb(upconn_bev(se->se_up), u_read, u_write, u_event, se);
+	bufferevent_setcb(upconn_bev(se->se_up), NULL, u_write, u_event, se);
+	rd_setcb(upconn_rd(se->se_up), u_read, u_event, se);
 	se->se_state = SE_CONNECT;
 	if (se->se_up_reused)
 		on_connected(se);
@@ -861,8 +868,8 @@ tunnel_start(struct session *se)
 	se->se_state = SE_TUNNEL;
 	timer_clear(se);
 	bufferevent_setwatermark(se->se_c, EV_WRITE, PX_BUF_HIGH / 4, 0);
-	bufferevent_enable(se->se_c, EV_READ);
-	bufferevent_enable(u, EV_READ);
+	rd_enable(&se->se_crd);
+	rd_enable(upconn_rd(se->se_up));
 	/* Bytes the client sent after its head are the first of the tunnel. */
 	send_now(u, NULL, 0, bufferevent_get_input(se->se_c),
 	    evbuffer_get_length(bufferevent_get_input(se->se_c)));
@@ -872,12 +879,13 @@ tunnel_start(struct session *se)
 
 /* Moves bytes from one side's input to the other's output, with backpressure. */
 static void
-tunnel_move(struct bufferevent *from, struct bufferevent *to, int *throttled)
+tunnel_move(struct bufferevent *from, struct rd *fromrd,
+    struct bufferevent *to, int *throttled)
 {
 	send_now(to, NULL, 0, bufferevent_get_input(from),
 	    evbuffer_get_length(bufferevent_get_input(from)));
 	if (evbuffer_get_length(bufferevent_get_output(to)) > PX_BUF_HIGH) {
-		bufferevent_disable(from, EV_READ);
+		rd_disable(fromrd);
 		*throttled = 1;
 	}
 }
@@ -970,7 +978,7 @@ resp_pump(struct session *se)
 		if (evbuffer_get_length(out) > PX_BUF_HIGH) {
 			if (se->se_out.b_len > 0)
 				out_flush(se);
-			bufferevent_disable(u, EV_READ);
+			rd_disable(upconn_rd(se->se_up));
 			se->se_u_throttled = 1;
 			return;
 		}
@@ -1008,12 +1016,12 @@ c_read(struct bufferevent *bev, void *arg)
 		break;
 	case SE_FORWARD:
 		if (se->se_req_done)
-			bufferevent_disable(se->se_c, EV_READ);
+			rd_disable(&se->se_crd);
 		else
 			pump_req(se);
 		break;
 	case SE_TUNNEL:
-		tunnel_move(se->se_c, upconn_bev(se->se_up),
+		tunnel_move(se->se_c, &se->se_crd, upconn_bev(se->se_up),
 		    &se->se_c_throttled);
 		break;
 	case SE_CLOSING:
@@ -1023,7 +1031,7 @@ c_read(struct bufferevent *bev, void *arg)
 		break;
 	default:
 		/* Not consuming now: stop reading (bounded buffering). */
-		bufferevent_disable(se->se_c, EV_READ);
+		rd_disable(&se->se_crd);
 		break;
 	}
 }
@@ -1042,11 +1050,12 @@ c_write(struct bufferevent *bev, void *arg)
 	}
 	if (se->se_u_throttled && se->se_up != NULL) {
 		se->se_u_throttled = 0;
-		bufferevent_enable(upconn_bev(se->se_up), EV_READ);
+		rd_enable(upconn_rd(se->se_up));
 		if (se->se_state == SE_FORWARD)
 			resp_pump(se);
 		else if (se->se_state == SE_TUNNEL)
-			tunnel_move(upconn_bev(se->se_up), se->se_c,
+			tunnel_move(upconn_bev(se->se_up),
+			    upconn_rd(se->se_up), se->se_c,
 			    &se->se_u_throttled);
 	}
 }
@@ -1081,8 +1090,8 @@ u_read(struct bufferevent *bev, void *arg)
 	if (se->se_state == SE_FORWARD)
 		resp_pump(se);
 	else if (se->se_state == SE_TUNNEL)
-		tunnel_move(upconn_bev(se->se_up), se->se_c,
-		    &se->se_u_throttled);
+		tunnel_move(upconn_bev(se->se_up), upconn_rd(se->se_up),
+		    se->se_c, &se->se_u_throttled);
 }
 
 static void
@@ -1094,11 +1103,11 @@ u_write(struct bufferevent *bev, void *arg)
 	if (!se->se_c_throttled)
 		return;
 	se->se_c_throttled = 0;
-	bufferevent_enable(se->se_c, EV_READ);
+	rd_enable(&se->se_crd);
 	if (se->se_state == SE_FORWARD)
 		pump_req(se);
 	else if (se->se_state == SE_TUNNEL)
-		tunnel_move(se->se_c, upconn_bev(se->se_up),
+		tunnel_move(se->se_c, &se->se_crd, upconn_bev(se->se_up),
 		    &se->se_c_throttled);
 }
 
@@ -1120,6 +1129,24 @@ u_event(struct bufferevent *bev, short what, void *arg)
 		upconn_free(se->se_up);
 		se->se_up = NULL;
 		session_linger(se);
+		return;
+	}
+	if ((what & BEV_EVENT_WRITING) && !se->se_up_wfail) {
+		/*
+		 * The backend stopped taking the request, perhaps because it
+		 * answered early (a 401 or 413 before the upload ends, as
+		 * RFC 9112 9.6 allows) and closed.  Its answer may still be in
+		 * the socket: only the read side decides what happened.  The
+		 * rest of the upload has nowhere to go, so the client's
+		 * connection closes after the answer.
+		 */
+		se->se_up_wfail = 1;
+		se->se_close = 1;
+		bufferevent_disable(upconn_bev(se->se_up), EV_WRITE);
+		evbuffer_drain(bufferevent_get_output(upconn_bev(se->se_up)),
+		    evbuffer_get_length(bufferevent_get_output(upconn_bev(
+		    se->se_up))));
+		rd_disable(&se->se_crd);
 		return;
 	}
 	/* SE_FORWARD: the backend closed or failed. */
@@ -1156,8 +1183,9 @@ u_event(struct bufferevent *bev, short what, void *arg)
 			return;
 		}
 		up_start(se);
-		bufferevent_setcb(upconn_bev(se->se_up), u_read, u_write,
+		bufferevent_setcb(upconn_bev(se->se_up), NULL, u_write,
 		    u_event, se);
+		rd_setcb(upconn_rd(se->se_up), u_read, u_event, se);
 		se->se_state = SE_CONNECT;
 		if (se->se_up_reused)
 			on_connected(se);
@@ -1257,11 +1285,14 @@ session_accept(struct worker *w, int fd, const struct sockaddr *sa,
 	TAILQ_INSERT_TAIL(&w->w_sessions, se, se_entry);
 	w->w_nsessions++;
 	atomic_fetch_add_explicit(&w->w_active, 1, memory_order_relaxed);
-	bufferevent_setcb(se->se_c, c_read, c_write, c_event, se);
+	bufferevent_setcb(se->se_c, NULL, c_write, c_event, se);
+	if (rd_init(&se->se_crd, w->w_base, se->se_c) == -1)
+		gw_fatalx("out of memory for a session");
+	rd_setcb(&se->se_crd, c_read, c_event, se);
 	bufferevent_setwatermark(se->se_c, EV_WRITE, PX_BUF_HIGH / 4, 0);
 	se->se_state = SE_HEAD;
 	timer_set(se, T_HEADER, px.px_header_timeout_ms);
-	bufferevent_enable(se->se_c, EV_READ);
+	rd_enable(&se->se_crd);
 }
 
 /*

@@ -18,6 +18,7 @@
 
 #include "gwproxy.h"
 #include "lb.h"
+#include "rd.h"
 #include "str.h"
 
 #define POOL_BUCKETS	256
@@ -33,6 +34,12 @@ struct pool {
 
 struct upconn {
 	struct bufferevent	*uc_bev;	/* owned */
+	struct rd		 uc_rd;		/* reads uc_bev's socket */
+	/*
+	 * Idle expiry: a timer of its own, not a read timeout, so taking a
+	 * connection from the pool and putting it back costs no epoll_ctl.
+	 */
+	struct event		*uc_idle_timer;	/* owned */
 	struct worker		*uc_w;
 	struct pool		*uc_pool;
 	TAILQ_ENTRY(upconn)	 uc_entry;	/* while idle */
@@ -71,6 +78,12 @@ upconn_bev(struct upconn *uc)
 	return uc->uc_bev;
 }
 
+struct rd *
+upconn_rd(struct upconn *uc)
+{
+	return &uc->uc_rd;
+}
+
 void
 upconn_free(struct upconn *uc)
 {
@@ -78,8 +91,19 @@ upconn_free(struct upconn *uc)
 		TAILQ_REMOVE(&uc->uc_pool->p_idle, uc, uc_entry);
 		uc->uc_pool->p_nidle--;
 	}
+	if (uc->uc_idle_timer != NULL)
+		event_free(uc->uc_idle_timer);
+	rd_fini(&uc->uc_rd);
 	bufferevent_free(uc->uc_bev);
 	free(uc);
+}
+
+static void
+idle_expired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	upconn_free(arg);
 }
 
 /* An idle connection spoke or closed: it cannot carry a request now. */
@@ -112,7 +136,7 @@ upconn_get(struct worker *w, const struct snap_backend *sb,
 		p->p_nidle--;
 		uc->uc_idle = 0;
 		bufferevent_setcb(uc->uc_bev, NULL, NULL, NULL, NULL);
-		bufferevent_set_timeouts(uc->uc_bev, NULL, NULL);
+		evtimer_del(uc->uc_idle_timer);
 		*reused = 1;
 		return uc;
 	}
@@ -131,7 +155,11 @@ upconn_get(struct worker *w, const struct snap_backend *sb,
 	tv.tv_usec = (connect_timeout_ms % 1000) * 1000;
 	bufferevent_set_timeouts(uc->uc_bev, NULL, &tv);
 	if (bufferevent_socket_connect(uc->uc_bev,
-	    (struct sockaddr *)&p->p_addr, (int)p->p_addrlen) == -1) {
+	    (struct sockaddr *)&p->p_addr, (int)p->p_addrlen) == -1 ||
+	    rd_init(&uc->uc_rd, w->w_base, uc->uc_bev) == -1 ||
+	    (uc->uc_idle_timer = evtimer_new(w->w_base, idle_expired,
+	    uc)) == NULL) {
+		rd_fini(&uc->uc_rd);
 		bufferevent_free(uc->uc_bev);
 		free(uc);
 		return NULL;
@@ -157,10 +185,11 @@ upconn_release(struct worker *w, struct upconn *uc, int reusable,
 	(void)w;
 	tv.tv_sec = idle_timeout_ms / 1000;
 	tv.tv_usec = (idle_timeout_ms % 1000) * 1000;
-	bufferevent_setcb(uc->uc_bev, idle_read, NULL, idle_event, uc);
+	bufferevent_setcb(uc->uc_bev, NULL, NULL, idle_event, uc);
 	bufferevent_setwatermark(uc->uc_bev, EV_WRITE, 0, 0);
-	bufferevent_set_timeouts(uc->uc_bev, &tv, NULL);
-	bufferevent_enable(uc->uc_bev, EV_READ);
+	rd_setcb(&uc->uc_rd, idle_read, idle_event, uc);
+	rd_enable(&uc->uc_rd);
+	evtimer_add(uc->uc_idle_timer, &tv);
 	uc->uc_idle = 1;
 	TAILQ_INSERT_HEAD(&p->p_idle, uc, uc_entry);
 	p->p_nidle++;

@@ -4,9 +4,13 @@
  * sessions, upstream pools and balancer state.  Nothing here is shared
  * with other workers except the snapshot (read-only) and atomics.
  */
+#include <sys/eventfd.h>
+
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
@@ -130,10 +134,16 @@ static void
 on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker	*w = arg;
+	uint64_t	 n;
 	int		 i;
 
-	(void)fd;
 	(void)what;
+	/* EAGAIN: a wake another turn already took; nothing to do. */
+	(void)!read(fd, &n, sizeof(n));
+	if (atomic_load(&w->w_stop)) {
+		event_base_loopbreak(w->w_base);
+		return;
+	}
 	if (!atomic_load(&px.px_draining))
 		return;
 	/*
@@ -146,10 +156,32 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	session_drain_all(w);
 }
 
+/*
+ * Wakes the worker from another thread.  The worker's event_base has no
+ * lock (EVENT_BASE_FLAG_NOLOCK: one thread uses it), so other threads
+ * touch it only through this eventfd.
+ */
+static void
+worker_wake(struct worker *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->w_wakefd, &one, sizeof(one)) == -1)
+		gw_log(GW_LOG_WARNING, "worker %d: wake: %s", w->w_id,
+		    strerror(errno));
+}
+
 void
 worker_drain(struct worker *w)
 {
-	event_active(w->w_wake, EV_READ, 0);
+	worker_wake(w);
+}
+
+void
+worker_stop(struct worker *w)
+{
+	atomic_store(&w->w_stop, 1);
+	worker_wake(w);
 }
 
 int
@@ -173,15 +205,33 @@ worker_listen(struct worker *w, int fd, char *errbuf,
 int
 worker_init(struct worker *w, int id, char *errbuf, size_t errlen)
 {
+	struct event_config *cfg;
+
 	memset(w, 0, sizeof(*w));
 	w->w_id = id;
 	w->w_rng = (uint64_t)id + 1;
 	TAILQ_INIT(&w->w_sessions);
-	if ((w->w_base = event_base_new()) == NULL) {
+	/*
+	 * No lock: only this worker's thread uses the base, and the locks
+	 * evthread_use_pthreads() would add cost a mutex pair per event.
+	 */
+	if ((cfg = event_config_new()) == NULL ||
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK) == -1 ||
+	    (w->w_base = event_base_new_with_config(cfg)) == NULL) {
 		snprintf(errbuf, errlen, "cannot create an event base");
+		if (cfg != NULL)
+			event_config_free(cfg);
 		return -1;
 	}
-	w->w_wake = event_new(w->w_base, -1, EV_PERSIST, on_wake, w);
+	event_config_free(cfg);
+	if ((w->w_wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		snprintf(errbuf, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	w->w_wake = event_new(w->w_base, w->w_wakefd, EV_READ | EV_PERSIST,
+	    on_wake, w);
+	if (w->w_wake != NULL)
+		event_add(w->w_wake, NULL);
 	if (w->w_wake == NULL) {
 		snprintf(errbuf, errlen, "cannot create an event");
 		return -1;
@@ -210,6 +260,7 @@ worker_main(void *arg)
 		w->w_ws = NULL;
 	}
 	event_free(w->w_wake);
+	close(w->w_wakefd);
 	event_base_free(w->w_base);
 	return NULL;
 }

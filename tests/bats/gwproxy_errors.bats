@@ -534,7 +534,9 @@ fake_route()
 @test "an answer before the upload ends reaches the client, then a close" {
 	fake_route 1 'HTTP/1.1 401 Unauthorized\r\nContent-Length: 6\r\n\r\nnope!\n'
 	start_proxy
-	head -c 3000000 /dev/zero >big
+	# Big enough that the answer (sent right after the head) always
+	# comes before the upload could end: then the connection must close.
+	head -c 30000000 /dev/zero >big
 	run -0 hcurl -H 'Expect:' --data-binary @big "$(purl /p1)"
 	assert_line --index 0 'HTTP/1.1 401 Unauthorized'
 	assert_line 'Connection: close'

@@ -68,6 +68,21 @@ enum se_timer {
  */
 #define PX_LINGER_MS	2000
 
+/*
+ * What only a request in flight needs: the two parsed heads (4 KiB each,
+ * for their field arrays) and the buffers holding their bytes.  Taken
+ * from the worker's free list when a head starts arriving and given back
+ * when the request ends, so an idle keep-alive connection holds none of
+ * it, and a busy one allocates nothing per request.
+ */
+struct rstate {
+	struct gw_http1_head	 rs_req;
+	struct gw_http1_head	 rs_resp;
+	struct gw_buf		 rs_reqbuf;	/* the request head's bytes */
+	struct gw_buf		 rs_respbuf;	/* the response head's */
+	struct rstate		*rs_next;	/* on the free list */
+};
+
 struct session {
 	struct worker		*se_w;
 	struct bufferevent	*se_c;		/* client; owned */
@@ -82,13 +97,14 @@ struct session {
 
 	/* The request in flight; reset by request_end(). */
 	struct wsnap		*se_ws;		/* a use of the worker's */
-	char			*se_reqraw;	/* head bytes; owned */
-	struct gw_http1_head	 se_req;
+	char			*se_reqraw;	/* head bytes, in rs_reqbuf */
+	struct rstate		*se_rs;		/* while a request is in flight */
 	struct gw_http1_body	 se_reqbody;
 	const struct gw_route	*se_route;
 	long			 se_svc;
 	long			 se_be;		/* backend index in the service */
-	uint8_t			*se_tried;	/* per backend; owned */
+	uint8_t			*se_tried;	/* per backend, in se_triedbuf */
+	struct gw_buf		 se_triedbuf;
 	int64_t			 se_retries;	/* left */
 	struct upconn		*se_up;		/* owned while not pooled */
 	int			 se_up_reused;
@@ -97,8 +113,7 @@ struct session {
 	struct gw_buf		 se_upreq;	/* the head sent upstream */
 	struct gw_buf		 se_out;	/* scratch for heads to send */
 	int			 se_req_done;	/* request body all forwarded */
-	char			*se_respraw;	/* owned */
-	struct gw_http1_head	 se_resp;
+	char			*se_respraw;	/* in rs_respbuf */
 	int			 se_have_resp;
 	struct gw_http1_body	 se_respbody;
 	int			 se_resp_started; /* head sent to the client */
@@ -121,6 +136,38 @@ struct session {
 };
 
 static void	c_read(struct bufferevent *, void *);
+
+/* Free request states of each worker thread, capped. */
+#define RSTATE_FREE_MAX	256
+static _Thread_local struct rstate	*rs_free;
+static _Thread_local int		 rs_nfree;
+
+static struct rstate *
+rstate_get(void)
+{
+	struct rstate *rs;
+
+	if ((rs = rs_free) != NULL) {
+		rs_free = rs->rs_next;
+		rs_nfree--;
+		return rs;
+	}
+	return gw_calloc(1, sizeof(*rs));
+}
+
+static void
+rstate_put(struct rstate *rs)
+{
+	if (rs_nfree >= RSTATE_FREE_MAX) {
+		gw_buf_free(&rs->rs_reqbuf);
+		gw_buf_free(&rs->rs_respbuf);
+		free(rs);
+		return;
+	}
+	rs->rs_next = rs_free;
+	rs_free = rs;
+	rs_nfree++;
+}
 static void	c_write(struct bufferevent *, void *);
 static void	c_event(struct bufferevent *, short, void *);
 static void	u_read(struct bufferevent *, void *);
@@ -173,13 +220,20 @@ static _Thread_local size_t		rnd_left;
 static void
 session_new_reqid(struct session *se)
 {
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+
 	if (rnd_left < REQID_BYTES) {
 		randombytes_buf(rnd_pool, sizeof(rnd_pool));
 		rnd_left = sizeof(rnd_pool);
 	}
 	rnd_left -= REQID_BYTES;
-	sodium_bin2hex(se->se_reqid, sizeof(se->se_reqid),
-	    rnd_pool + rnd_left, REQID_BYTES);
+	/* Not sodium_bin2hex(): constant time is for secrets, not ids. */
+	for (i = 0; i < REQID_BYTES; i++) {
+		se->se_reqid[2 * i] = hex[rnd_pool[rnd_left + i] >> 4];
+		se->se_reqid[2 * i + 1] = hex[rnd_pool[rnd_left + i] & 15];
+	}
+	se->se_reqid[2 * REQID_BYTES] = '\0';
 	/* Used bytes are wiped: an id never repeats from a stale pool. */
 	sodium_memzero(rnd_pool + rnd_left, REQID_BYTES);
 }
@@ -200,9 +254,12 @@ access_log(struct session *se)
 		return;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	plen = se->se_req.hd_target_len < sizeof(path) - 1 ?
-	    se->se_req.hd_target_len : sizeof(path) - 1;
-	memcpy(path, se->se_req.hd_target, plen);
+	plen = 0;
+	if (se->se_reqraw != NULL) {
+		plen = se->se_rs->rs_req.hd_target_len < sizeof(path) - 1 ?
+		    se->se_rs->rs_req.hd_target_len : sizeof(path) - 1;
+		memcpy(path, se->se_rs->rs_req.hd_target, plen);
+	}
 	path[plen] = '\0';
 	gw_buf_printf(&b, "{\"time\":\"%s.%03dZ\",\"request_id\":", when,
 	    (int)(ms % 1000));
@@ -210,7 +267,8 @@ access_log(struct session *se)
 	gw_buf_puts(&b, ",\"client\":");
 	gw_buf_json_str(&b, se->se_ip);
 	gw_buf_printf(&b, ",\"method\":\"%s\",\"path\":",
-	    se->se_reqraw ? http_method_str(se->se_req.hd_method) : "");
+	    se->se_reqraw ? http_method_str(se->se_rs->rs_req.hd_method) :
+	    "");
 	gw_buf_json_str(&b, se->se_reqraw ? path : "");
 	gw_buf_puts(&b, ",\"route\":");
 	gw_buf_json_str(&b, se->se_route ? se->se_route->rt_name : NULL);
@@ -273,14 +331,15 @@ request_end(struct session *se)
 {
 	if (se->se_t0 != 0)
 		request_account(se);
+	if (se->se_rs != NULL)
+		rstate_put(se->se_rs);
+	se->se_rs = NULL;
 	if (se->se_ws != NULL)
 		wsnap_release(se->se_w, se->se_ws);
 	se->se_ws = NULL;
-	free(se->se_reqraw);
+	/* The buffers stay for the next request: no malloc per request. */
 	se->se_reqraw = NULL;
-	free(se->se_respraw);
 	se->se_respraw = NULL;
-	free(se->se_tried);
 	se->se_tried = NULL;
 	se->se_route = NULL;
 	se->se_svc = se->se_be = -1;
@@ -316,6 +375,7 @@ session_close(struct session *se)
 	bufferevent_free(se->se_c);
 	gw_buf_free(&se->se_upreq);
 	gw_buf_free(&se->se_out);
+	gw_buf_free(&se->se_triedbuf);
 	free(se);
 }
 
@@ -521,10 +581,10 @@ hash_key(struct session *se, const struct gw_service *sv)
 	size_t				 n;
 
 	if (strncmp(k, "header:", 7) == 0 &&
-	    (h = gw_http1_find(&se->se_req, k + 7)) != NULL)
+	    (h = gw_http1_find(&se->se_rs->rs_req, k + 7)) != NULL)
 		return lb_hash(h->h_value, h->h_value_len);
 	if (strncmp(k, "cookie:", 7) == 0 &&
-	    (h = gw_http1_find(&se->se_req, "cookie")) != NULL) {
+	    (h = gw_http1_find(&se->se_rs->rs_req, "cookie")) != NULL) {
 		n = strlen(k + 7);
 		end = h->h_value + h->h_value_len;
 		/* cookie-string: name=value pairs split by "; " (RFC 6265). */
@@ -570,8 +630,8 @@ pick_backend(struct session *se)
 static void
 target_split(struct session *se, struct route_req *rq)
 {
-	const char	*t = se->se_req.hd_target, *auth, *slash;
-	size_t		 n = se->se_req.hd_target_len;
+	const char	*t = se->se_rs->rs_req.hd_target, *auth, *slash;
+	size_t		 n = se->se_rs->rs_req.hd_target_len;
 
 	se->se_target = t;
 	se->se_tlen = n;
@@ -603,19 +663,20 @@ request_start(struct session *se)
 	const char			*q;
 	long				 r;
 	int64_t				 ms;
+	size_t				 n;
 
 	se->se_t0 = px_now_ns();
 	atomic_fetch_add_explicit(&se->se_w->w_requests, 1,
 	    memory_order_relaxed);
 	if (atomic_load_explicit(&px.px_draining, memory_order_relaxed))
 		se->se_close = 1;
-	if (!se->se_req.hd_keep_alive)
+	if (!se->se_rs->rs_req.hd_keep_alive)
 		se->se_close = 1;
 	/*
 	 * The client's X-Request-Id is kept when it fits; a longer one is
 	 * replaced, upstream too, so logs and both sides agree on one id.
 	 */
-	id = gw_http1_find(&se->se_req, "x-request-id");
+	id = gw_http1_find(&se->se_rs->rs_req, "x-request-id");
 	if (id != NULL && id->h_value_len > 0 &&
 	    id->h_value_len < sizeof(se->se_reqid)) {
 		memcpy(se->se_reqid, id->h_value, id->h_value_len);
@@ -629,23 +690,24 @@ request_start(struct session *se)
 	sn = se->se_ws->ws_snap;
 
 	memset(&rq, 0, sizeof(rq));
-	rq.rq_method = http_method_str(se->se_req.hd_method);
+	rq.rq_method = http_method_str(se->se_rs->rs_req.hd_method);
 	rq.rq_method_len = strlen(rq.rq_method);
-	if (se->se_req.hd_host != NULL) {
-		rq.rq_host = se->se_req.hd_host->h_value;
-		rq.rq_host_len = se->se_req.hd_host->h_value_len;
+	if (se->se_rs->rs_req.hd_host != NULL) {
+		rq.rq_host = se->se_rs->rs_req.hd_host->h_value;
+		rq.rq_host_len = se->se_rs->rs_req.hd_host->h_value_len;
 	} else
 		rq.rq_host = "";
 	target_split(se, &rq);
 	q = memchr(rq.rq_path, '?', se->se_tlen);
 	rq.rq_path_len = q != NULL ? (size_t)(q - rq.rq_path) : se->se_tlen;
 	rq.rq_header = req_header;
-	rq.rq_arg = &se->se_req;
-	gw_http1_body_init(&se->se_reqbody, &se->se_req, HTTP_GET);
+	rq.rq_arg = &se->se_rs->rs_req;
+	gw_http1_body_init(&se->se_reqbody, &se->se_rs->rs_req,
+	    HTTP_GET);
 	se->se_req_done = se->se_reqbody.bd_framing == GW_HTTP1_BODY_NONE;
 
 	/* A reverse proxy opens no tunnels to where clients ask. */
-	if (se->se_req.hd_method == HTTP_CONNECT) {
+	if (se->se_rs->rs_req.hd_method == HTTP_CONNECT) {
 		se->se_req_done = 0;
 		session_error(se, PX_E_BAD_REQUEST, 501);
 		return;
@@ -657,7 +719,11 @@ request_start(struct session *se)
 	se->se_route = &sn->sn_cf.cf_routes[r];
 	se->se_svc = sn->sn_route_service[r];
 	sv = sn->sn_services[se->se_svc].ss_sv;
-	se->se_tried = gw_calloc(sn->sn_services[se->se_svc].ss_nbe + 1, 1);
+	/* One zero byte per backend, in a buffer kept across requests. */
+	se->se_triedbuf.b_len = 0;
+	for (n = 0; n <= sn->sn_services[se->se_svc].ss_nbe; n++)
+		gw_buf_append(&se->se_triedbuf, "", 1);
+	se->se_tried = (uint8_t *)se->se_triedbuf.b_data;
 	se->se_retries = sv->sv_retries;
 	if ((se->se_be = pick_backend(se)) < 0) {
 		session_error(se, PX_E_NO_HEALTHY_BACKEND, 0);
@@ -668,7 +734,7 @@ request_start(struct session *se)
 	timer_set(se, T_REQUEST, ms);
 
 	memset(&rr, 0, sizeof(rr));
-	rr.rr_head = &se->se_req;
+	rr.rr_head = &se->se_rs->rs_req;
 	rr.rr_route = se->se_route;
 	rr.rr_client_ip = se->se_ip;
 	rr.rr_request_id = se->se_reqid;
@@ -691,13 +757,16 @@ static void
 head_try(struct session *se)
 {
 	struct evbuffer		*in = bufferevent_get_input(se->se_c);
-	struct gw_http1_head	*hd = &se->se_req;
+	struct gw_http1_head	*hd;
 	enum gw_http1_err	 e;
 	size_t			 len = evbuffer_get_length(in), n;
 	unsigned char		*p;
 
 	if (len == 0)
 		return;
+	if (se->se_rs == NULL)
+		se->se_rs = rstate_get();
+	hd = &se->se_rs->rs_req;
 	if (se->se_timer_kind != T_HEADER)
 		timer_set(se, T_HEADER, px.px_header_timeout_ms);
 	/* One more byte than the limit lets the parser tell "too large". */
@@ -719,9 +788,10 @@ head_try(struct session *se)
 	 * NUL is for regexec(3) with REG_STARTEND, which reads no further
 	 * than the path but whose sanitizer interceptor runs strlen(3).
 	 */
-	se->se_reqraw = gw_malloc(hd->hd_len + 1);
-	memcpy(se->se_reqraw, p, hd->hd_len);
-	se->se_reqraw[hd->hd_len] = '\0';
+	se->se_rs->rs_reqbuf.b_len = 0;
+	gw_buf_append(&se->se_rs->rs_reqbuf, (const char *)p, hd->hd_len);
+	/* gw_buf ends it with a NUL. */
+	se->se_reqraw = se->se_rs->rs_reqbuf.b_data;
 	head_rebase(hd, (const char *)p, se->se_reqraw);
 	evbuffer_drain(in, hd->hd_len);
 	se->se_bytes_in = hd->hd_len;
@@ -846,7 +916,7 @@ response_done(struct session *se)
 	struct bufferevent	*u = upconn_bev(se->se_up);
 	int			 reusable;
 
-	reusable = se->se_resp.hd_keep_alive && se->se_req_done &&
+	reusable = se->se_rs->rs_resp.hd_keep_alive && se->se_req_done &&
 	    se->se_respbody.bd_framing != GW_HTTP1_BODY_CLOSE &&
 	    evbuffer_get_length(bufferevent_get_input(u)) == 0;
 	up_done(se, px_now_ns() - se->se_t0);
@@ -877,7 +947,7 @@ tunnel_start(struct session *se)
 	    evbuffer_get_length(bufferevent_get_input(u)));
 }
 
-/* Moves bytes from one side's input to the other's output, with backpressure. */
+/* Moves bytes from one side to the other, stopping at the high mark. */
 static void
 tunnel_move(struct bufferevent *from, struct rd *fromrd,
     struct bufferevent *to, int *throttled)
@@ -896,7 +966,7 @@ resp_head(struct session *se)
 {
 	struct evbuffer		*in = bufferevent_get_input(upconn_bev(
 				    se->se_up));
-	struct gw_http1_head	*hd = &se->se_resp;
+	struct gw_http1_head	*hd = &se->se_rs->rs_resp;
 	enum gw_http1_err	 e;
 	size_t			 len = evbuffer_get_length(in), n;
 	unsigned char		*p;
@@ -911,9 +981,9 @@ resp_head(struct session *se)
 		return 0;
 	if (e != GW_HTTP1_OK)
 		return -1;
-	free(se->se_respraw);
-	se->se_respraw = gw_malloc(hd->hd_len);
-	memcpy(se->se_respraw, p, hd->hd_len);
+	se->se_rs->rs_respbuf.b_len = 0;
+	gw_buf_append(&se->se_rs->rs_respbuf, (const char *)p, hd->hd_len);
+	se->se_respraw = se->se_rs->rs_respbuf.b_data;
 	head_rebase(hd, (const char *)p, se->se_respraw);
 	evbuffer_drain(in, hd->hd_len);
 	return 1;
@@ -938,39 +1008,42 @@ resp_pump(struct session *se)
 		}
 		if (se->se_t_first == 0)
 			se->se_t_first = px_now_ns();
-		if (se->se_resp.hd_status == 101 && se->se_req.hd_upgrade) {
+		if (se->se_rs->rs_resp.hd_status == 101 &&
+		    se->se_rs->rs_req.hd_upgrade) {
 			se->se_status = 101;
 			se->se_resp_started = 1;
 			reply_response_head(&se->se_out, se->se_respraw,
-			    &se->se_resp, se->se_route, se->se_reqid, 0, 0);
+			    &se->se_rs->rs_resp, se->se_route, se->se_reqid,
+			    0, 0);
 			out_flush(se);
 			tunnel_start(se);
 			return;
 		}
-		if (se->se_resp.hd_status == 101) {
+		if (se->se_rs->rs_resp.hd_status == 101) {
 			/* A switch the client did not ask for (RFC 9110 15.2.2). */
 			session_error(se, PX_E_UPSTREAM_PROTOCOL_ERROR, 0);
 			return;
 		}
-		if (se->se_resp.hd_status < 200) {
+		if (se->se_rs->rs_resp.hd_status < 200) {
 			/* Interim (100 Continue...): relay, wait for more. */
 			reply_response_head(&se->se_out, se->se_respraw,
-			    &se->se_resp, se->se_route, se->se_reqid, 0, 0);
+			    &se->se_rs->rs_resp, se->se_route, se->se_reqid,
+			    0, 0);
 			out_flush(se);
 			continue;
 		}
 		se->se_have_resp = 1;
-		se->se_status = se->se_resp.hd_status;
-		gw_http1_body_init(&se->se_respbody, &se->se_resp,
-		    se->se_req.hd_method);
+		se->se_status = se->se_rs->rs_resp.hd_status;
+		gw_http1_body_init(&se->se_respbody, &se->se_rs->rs_resp,
+		    se->se_rs->rs_req.hd_method);
 		if (se->se_respbody.bd_framing == GW_HTTP1_BODY_CLOSE ||
 		    !se->se_req_done)
 			se->se_close = 1;
-		keep10 = se->se_req.hd_minor == 0 && !se->se_close;
+		keep10 = se->se_rs->rs_req.hd_minor == 0 && !se->se_close;
 		/* Sent below with the first body bytes, in one writev. */
 		reply_response_head(&se->se_out, se->se_respraw,
-		    &se->se_resp, se->se_route, se->se_reqid, se->se_close,
-		    keep10);
+		    &se->se_rs->rs_resp, se->se_route, se->se_reqid,
+		    se->se_close, keep10);
 		se->se_bytes_out += se->se_out.b_len;
 		se->se_resp_started = 1;
 	}
@@ -1207,7 +1280,7 @@ retry_reset(struct session *se)
 {
 	const struct gw_service	*sv = se->se_ws->ws_snap->
 				    sn_services[se->se_svc].ss_sv;
-	enum http_method	 m = se->se_req.hd_method;
+	enum http_method	 m = se->se_rs->rs_req.hd_method;
 
 	if (se->se_have_resp || se->se_retries <= 0 ||
 	    se->se_reqbody.bd_framing != GW_HTTP1_BODY_NONE ||

@@ -80,6 +80,11 @@ struct rstate {
 	struct gw_http1_head	 rs_resp;
 	struct gw_buf		 rs_reqbuf;	/* the request head's bytes */
 	struct gw_buf		 rs_respbuf;	/* the response head's */
+	struct gw_buf		 rs_upreq;	/* the head sent upstream */
+	struct gw_buf		 rs_out;	/* heads for the client */
+	struct gw_buf		 rs_tried;	/* backends tried, a byte each */
+	struct gw_http1_body	 rs_reqbody;	/* framing of the request body */
+	struct gw_http1_body	 rs_respbody;
 	struct rstate		*rs_next;	/* on the free list */
 };
 
@@ -99,23 +104,19 @@ struct session {
 	struct wsnap		*se_ws;		/* a use of the worker's */
 	char			*se_reqraw;	/* head bytes, in rs_reqbuf */
 	struct rstate		*se_rs;		/* while a request is in flight */
-	struct gw_http1_body	 se_reqbody;
 	const struct gw_route	*se_route;
 	long			 se_svc;
 	long			 se_be;		/* backend index in the service */
-	uint8_t			*se_tried;	/* per backend, in se_triedbuf */
-	struct gw_buf		 se_triedbuf;
+	uint8_t			*se_tried;	/* per backend, in rs_tried */
 	int64_t			 se_retries;	/* left */
 	struct upconn		*se_up;		/* owned while not pooled */
 	int			 se_up_reused;
 	int			 se_fresh_retry; /* stale pooled conn retried */
 	int			 se_up_wfail;	/* the backend stopped reading */
-	struct gw_buf		 se_upreq;	/* the head sent upstream */
-	struct gw_buf		 se_out;	/* scratch for heads to send */
+
 	int			 se_req_done;	/* request body all forwarded */
 	char			*se_respraw;	/* in rs_respbuf */
 	int			 se_have_resp;
-	struct gw_http1_body	 se_respbody;
 	int			 se_resp_started; /* head sent to the client */
 	int			 se_c_throttled;
 	int			 se_u_throttled;
@@ -161,6 +162,9 @@ rstate_put(struct rstate *rs)
 	if (rs_nfree >= RSTATE_FREE_MAX) {
 		gw_buf_free(&rs->rs_reqbuf);
 		gw_buf_free(&rs->rs_respbuf);
+		gw_buf_free(&rs->rs_upreq);
+		gw_buf_free(&rs->rs_out);
+		gw_buf_free(&rs->rs_tried);
 		free(rs);
 		return;
 	}
@@ -179,6 +183,7 @@ static void	resp_pump(struct session *);
 static void	out_flush(struct session *);
 static void	up_done(struct session *, int64_t);
 static int	retry_reset(struct session *);
+static void	kick(evutil_socket_t, short, void *);
 
 int64_t
 px_now_ns(void)
@@ -370,12 +375,10 @@ session_close(struct session *se)
 	w->w_nsessions--;
 	atomic_fetch_sub_explicit(&w->w_active, 1, memory_order_relaxed);
 	event_free(se->se_timer);
-	event_free(se->se_kick);
+	if (se->se_kick != NULL)
+		event_free(se->se_kick);
 	rd_fini(&se->se_crd);
 	bufferevent_free(se->se_c);
-	gw_buf_free(&se->se_upreq);
-	gw_buf_free(&se->se_out);
-	gw_buf_free(&se->se_triedbuf);
 	free(se);
 }
 
@@ -420,8 +423,14 @@ session_next(struct session *se)
 	rd_enable(&se->se_crd);
 	timer_set(se, T_IDLE, px.px_idle_timeout_ms);
 	/* Pipelined bytes already here: parse them on a fresh stack. */
-	if (evbuffer_get_length(bufferevent_get_input(se->se_c)) > 0)
+	if (evbuffer_get_length(bufferevent_get_input(se->se_c)) > 0) {
+		/* Made on first use: most connections never pipeline. */
+		if (se->se_kick == NULL &&
+		    (se->se_kick = event_new(se->se_w->w_base, -1, 0, kick,
+		    se)) == NULL)
+			gw_fatalx("out of memory for a session");
 		event_active(se->se_kick, EV_TIMEOUT, 0);
+	}
 }
 
 /*
@@ -454,8 +463,10 @@ session_error(struct session *se, enum px_error e, int status)
 	se->se_status = status ? status : px_errors[e].pe_status;
 	if (se->se_reqid[0] == '\0')
 		session_new_reqid(se);
-	reply_error(&se->se_out, e, status, se->se_reqid, se->se_close);
-	se->se_bytes_out += se->se_out.b_len;
+	if (se->se_rs == NULL)
+		se->se_rs = rstate_get();	/* for rs_out */
+	reply_error(&se->se_rs->rs_out, e, status, se->se_reqid, se->se_close);
+	se->se_bytes_out += se->se_rs->rs_out.b_len;
 	out_flush(se);
 	session_next(se);
 }
@@ -556,8 +567,8 @@ send_now(struct bufferevent *bev, const char *head, size_t hlen,
 static void
 out_flush(struct session *se)
 {
-	send_now(se->se_c, se->se_out.b_data, se->se_out.b_len, NULL, 0);
-	se->se_out.b_len = 0;
+	send_now(se->se_c, se->se_rs->rs_out.b_data, se->se_rs->rs_out.b_len, NULL, 0);
+	se->se_rs->rs_out.b_len = 0;
 }
 
 /* The value of header name (lowercase) in the client's request. */
@@ -702,9 +713,10 @@ request_start(struct session *se)
 	rq.rq_path_len = q != NULL ? (size_t)(q - rq.rq_path) : se->se_tlen;
 	rq.rq_header = req_header;
 	rq.rq_arg = &se->se_rs->rs_req;
-	gw_http1_body_init(&se->se_reqbody, &se->se_rs->rs_req,
+	gw_http1_body_init(&se->se_rs->rs_reqbody, &se->se_rs->rs_req,
 	    HTTP_GET);
-	se->se_req_done = se->se_reqbody.bd_framing == GW_HTTP1_BODY_NONE;
+	se->se_req_done = se->se_rs->rs_reqbody.bd_framing ==
+	    GW_HTTP1_BODY_NONE;
 
 	/* A reverse proxy opens no tunnels to where clients ask. */
 	if (se->se_rs->rs_req.hd_method == HTTP_CONNECT) {
@@ -720,10 +732,10 @@ request_start(struct session *se)
 	se->se_svc = sn->sn_route_service[r];
 	sv = sn->sn_services[se->se_svc].ss_sv;
 	/* One zero byte per backend, in a buffer kept across requests. */
-	se->se_triedbuf.b_len = 0;
+	se->se_rs->rs_tried.b_len = 0;
 	for (n = 0; n <= sn->sn_services[se->se_svc].ss_nbe; n++)
-		gw_buf_append(&se->se_triedbuf, "", 1);
-	se->se_tried = (uint8_t *)se->se_triedbuf.b_data;
+		gw_buf_append(&se->se_rs->rs_tried, "", 1);
+	se->se_tried = (uint8_t *)se->se_rs->rs_tried.b_data;
 	se->se_retries = sv->sv_retries;
 	if ((se->se_be = pick_backend(se)) < 0) {
 		session_error(se, PX_E_NO_HEALTHY_BACKEND, 0);
@@ -743,8 +755,8 @@ request_start(struct session *se)
 	rr.rr_target_len = se->se_tlen;
 	rr.rr_host = se->se_abs_host;
 	rr.rr_host_len = se->se_abs_hostlen;
-	se->se_upreq.b_len = 0;
-	reply_request_head(&se->se_upreq, &rr);
+	se->se_rs->rs_upreq.b_len = 0;
+	reply_request_head(&se->se_rs->rs_upreq, &rr);
 	/*
 	 * Client reading stays on: body bytes that arrive while connecting
 	 * stop it in c_read(), which saves two epoll_ctl(2) calls per
@@ -829,7 +841,7 @@ pump_req(struct session *se)
 		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
-		n = gw_http1_body_feed(&se->se_reqbody, v.iov_base,
+		n = gw_http1_body_feed(&se->se_rs->rs_reqbody, v.iov_base,
 		    v.iov_len);
 		if (n < 0) {
 			session_error(se, PX_E_BAD_REQUEST, 0);
@@ -837,7 +849,7 @@ pump_req(struct session *se)
 		}
 		send_now(upconn_bev(se->se_up), NULL, 0, in, (size_t)n);
 		se->se_bytes_in += (uint64_t)n;
-		if (se->se_reqbody.bd_done)
+		if (se->se_rs->rs_reqbody.bd_done)
 			se->se_req_done = 1;
 	}
 	/*
@@ -858,7 +870,7 @@ on_connected(struct session *se)
 	bufferevent_set_timeouts(u, NULL, NULL);	/* the connect's */
 	bufferevent_setwatermark(u, EV_WRITE, PX_BUF_HIGH / 4, 0);
 	/* Not consumed: a stale pooled connection may need it again. */
-	send_now(u, se->se_upreq.b_data, se->se_upreq.b_len, NULL, 0);
+	send_now(u, se->se_rs->rs_upreq.b_data, se->se_rs->rs_upreq.b_len, NULL, 0);
 	se->se_state = SE_FORWARD;
 	/*
 	 * Writing is enabled since the bufferevent was made; enabling it
@@ -917,7 +929,7 @@ response_done(struct session *se)
 	int			 reusable;
 
 	reusable = se->se_rs->rs_resp.hd_keep_alive && se->se_req_done &&
-	    se->se_respbody.bd_framing != GW_HTTP1_BODY_CLOSE &&
+	    se->se_rs->rs_respbody.bd_framing != GW_HTTP1_BODY_CLOSE &&
 	    evbuffer_get_length(bufferevent_get_input(u)) == 0;
 	up_done(se, px_now_ns() - se->se_t0);
 	upconn_release(se->se_w, se->se_up, reusable,
@@ -1012,7 +1024,7 @@ resp_pump(struct session *se)
 		    se->se_rs->rs_req.hd_upgrade) {
 			se->se_status = 101;
 			se->se_resp_started = 1;
-			reply_response_head(&se->se_out, se->se_respraw,
+			reply_response_head(&se->se_rs->rs_out, se->se_respraw,
 			    &se->se_rs->rs_resp, se->se_route, se->se_reqid,
 			    0, 0);
 			out_flush(se);
@@ -1026,7 +1038,7 @@ resp_pump(struct session *se)
 		}
 		if (se->se_rs->rs_resp.hd_status < 200) {
 			/* Interim (100 Continue...): relay, wait for more. */
-			reply_response_head(&se->se_out, se->se_respraw,
+			reply_response_head(&se->se_rs->rs_out, se->se_respraw,
 			    &se->se_rs->rs_resp, se->se_route, se->se_reqid,
 			    0, 0);
 			out_flush(se);
@@ -1034,22 +1046,23 @@ resp_pump(struct session *se)
 		}
 		se->se_have_resp = 1;
 		se->se_status = se->se_rs->rs_resp.hd_status;
-		gw_http1_body_init(&se->se_respbody, &se->se_rs->rs_resp,
+		gw_http1_body_init(&se->se_rs->rs_respbody, &se->se_rs->rs_resp,
 		    se->se_rs->rs_req.hd_method);
-		if (se->se_respbody.bd_framing == GW_HTTP1_BODY_CLOSE ||
+		if (se->se_rs->rs_respbody.bd_framing == GW_HTTP1_BODY_CLOSE ||
 		    !se->se_req_done)
 			se->se_close = 1;
 		keep10 = se->se_rs->rs_req.hd_minor == 0 && !se->se_close;
 		/* Sent below with the first body bytes, in one writev. */
-		reply_response_head(&se->se_out, se->se_respraw,
+		reply_response_head(&se->se_rs->rs_out, se->se_respraw,
 		    &se->se_rs->rs_resp, se->se_route, se->se_reqid,
 		    se->se_close, keep10);
-		se->se_bytes_out += se->se_out.b_len;
+		se->se_bytes_out += se->se_rs->rs_out.b_len;
 		se->se_resp_started = 1;
 	}
-	while (!se->se_respbody.bd_done && evbuffer_get_length(in) > 0) {
+	while (!se->se_rs->rs_respbody.bd_done &&
+	    evbuffer_get_length(in) > 0) {
 		if (evbuffer_get_length(out) > PX_BUF_HIGH) {
-			if (se->se_out.b_len > 0)
+			if (se->se_rs->rs_out.b_len > 0)
 				out_flush(se);
 			rd_disable(upconn_rd(se->se_up));
 			se->se_u_throttled = 1;
@@ -1057,20 +1070,20 @@ resp_pump(struct session *se)
 		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
-		n = gw_http1_body_feed(&se->se_respbody, v.iov_base,
+		n = gw_http1_body_feed(&se->se_rs->rs_respbody, v.iov_base,
 		    v.iov_len);
 		if (n < 0) {
 			session_close(se);	/* mid-body: only close says it */
 			return;
 		}
-		send_now(se->se_c, se->se_out.b_data, se->se_out.b_len, in,
+		send_now(se->se_c, se->se_rs->rs_out.b_data, se->se_rs->rs_out.b_len, in,
 		    (size_t)n);
-		se->se_out.b_len = 0;
+		se->se_rs->rs_out.b_len = 0;
 		se->se_bytes_out += (uint64_t)n;
 	}
-	if (se->se_out.b_len > 0)
+	if (se->se_rs->rs_out.b_len > 0)
 		out_flush(se);	/* no body (yet): the head alone */
-	if (se->se_respbody.bd_done)
+	if (se->se_rs->rs_respbody.bd_done)
 		response_done(se);
 }
 
@@ -1224,18 +1237,18 @@ u_event(struct bufferevent *bev, short what, void *arg)
 	}
 	/* SE_FORWARD: the backend closed or failed. */
 	if (se->se_have_resp &&
-	    se->se_respbody.bd_framing == GW_HTTP1_BODY_CLOSE &&
+	    se->se_rs->rs_respbody.bd_framing == GW_HTTP1_BODY_CLOSE &&
 	    (what & BEV_EVENT_EOF)) {
 		/* A response delimited by close: this is its end. */
 		resp_pump(se);
 		if (se->se_state == SE_FORWARD && se->se_up != NULL) {
-			se->se_respbody.bd_done = 1;
+			se->se_rs->rs_respbody.bd_done = 1;
 			response_done(se);
 		}
 		return;
 	}
 	if (!se->se_have_resp && se->se_up_reused && !se->se_fresh_retry &&
-	    se->se_reqbody.bd_framing == GW_HTTP1_BODY_NONE &&
+	    se->se_rs->rs_reqbody.bd_framing == GW_HTTP1_BODY_NONE &&
 	    evbuffer_get_length(bufferevent_get_input(upconn_bev(
 	    se->se_up))) == 0) {
 		/*
@@ -1283,7 +1296,7 @@ retry_reset(struct session *se)
 	enum http_method	 m = se->se_rs->rs_req.hd_method;
 
 	if (se->se_have_resp || se->se_retries <= 0 ||
-	    se->se_reqbody.bd_framing != GW_HTTP1_BODY_NONE ||
+	    se->se_rs->rs_reqbody.bd_framing != GW_HTTP1_BODY_NONE ||
 	    strstr(sv->sv_retry_on, "reset") == NULL ||
 	    evbuffer_get_length(bufferevent_get_input(upconn_bev(
 	    se->se_up))) > 0 ||
@@ -1352,8 +1365,7 @@ session_accept(struct worker *w, int fd, const struct sockaddr *sa,
 	se->se_c = bufferevent_socket_new(w->w_base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	se->se_timer = evtimer_new(w->w_base, on_timer, se);
-	se->se_kick = event_new(w->w_base, -1, 0, kick, se);
-	if (se->se_c == NULL || se->se_timer == NULL || se->se_kick == NULL)
+	if (se->se_c == NULL || se->se_timer == NULL)
 		gw_fatalx("out of memory for a session");
 	TAILQ_INSERT_TAIL(&w->w_sessions, se, se_entry);
 	w->w_nsessions++;

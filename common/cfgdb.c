@@ -230,3 +230,18 @@ gw_config_load(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
 	return 0;
 }
 
+
+int64_t
+gw_config_generation(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int64_t		 gen = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT max(generation) FROM generations",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		gen = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return gen;
+}

@@ -6,6 +6,7 @@
 #define GW_CFGDB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
@@ -18,5 +19,8 @@
  */
 int	gw_config_load(sqlite3 *db, struct gw_config *cf, char *errbuf,
 	    size_t errlen);
+
+/* The config generation (max of generations), or -1 on error. */
+int64_t	gw_config_generation(sqlite3 *db);
 
 #endif /* GW_CFGDB_H */

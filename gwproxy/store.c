@@ -16,21 +16,6 @@
 #include "store.h"
 #include "str.h"
 
-static int64_t
-store_generation(sqlite3 *db)
-{
-	sqlite3_stmt	*st;
-	int64_t		 gen = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT max(generation) FROM generations",
-	    -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		gen = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return gen;
-}
-
 /*
  * Health per backend of cf, parallel to cf_backends.  Both lists are in
  * (service, host, port) order, so one merge pass pairs them.
@@ -96,7 +81,7 @@ store_snapshot(sqlite3 *db, char *errbuf, size_t errlen)
 	if (gw_db_exec(db, "BEGIN", errbuf, errlen) == -1)
 		return NULL;
 	if (gw_config_load(db, &cf, errbuf, errlen) == 0) {
-		gen = store_generation(db);
+		gen = gw_config_generation(db);
 		health = store_health(db, &cf, errbuf, errlen);
 		gw_db_rollback(db);
 		if (health == NULL) {

@@ -181,7 +181,8 @@ load_routes(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
 	int			 rc;
 
 	if (sqlite3_prepare_v2(db, "SELECT r.id, r.name, s.name, r.priority, "
-	    "r.host, r.path_type, r.path, r.methods, r.rewrite, r.timeout_ms "
+	    "r.host, r.path_type, r.path, r.methods, r.rewrite, r.timeout_ms, "
+	    "r.response_timeout_ms "
 	    "FROM routes r JOIN services s ON s.id = r.service_id "
 	    "ORDER BY r.name", -1, &st, NULL) != SQLITE_OK) {
 		ERR(db);
@@ -198,6 +199,7 @@ load_routes(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
 		rt->rt_methods = gw_db_col_strdup(st, 7);
 		rt->rt_rewrite = gw_db_col_strdup(st, 8);
 		rt->rt_timeout_ms = sqlite3_column_int64(st, 9);
+		rt->rt_response_timeout_ms = sqlite3_column_int64(st, 10);
 		ri.ri_v = gw_reallocarray(ri.ri_v, ri.ri_n + 1,
 		    sizeof(*ri.ri_v));
 		ri.ri_v[ri.ri_n].ri_id = sqlite3_column_int64(st, 0);

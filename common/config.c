@@ -67,6 +67,9 @@ const struct gw_field gw_service_fields[] = {
 	CF_NUM("timeouts", "request", "request-timeout", "request_timeout_ms",
 	    GW_FT_DURATION, sv_request_timeout_ms, 1, CF_DAY_MS, "15s",
 	    "time for a whole request to a backend"),
+	CF_NUM("timeouts", "response", "response-timeout",
+	    "response_timeout_ms", GW_FT_DURATION, sv_response_timeout_ms, 0,
+	    CF_DAY_MS, "0s", "time to a backend's response head, 0s: none"),
 	CF_NUM("timeouts", "idle", "idle-timeout", "idle_timeout_ms",
 	    GW_FT_DURATION, sv_idle_timeout_ms, 1, CF_DAY_MS, "1m",
 	    "keep-alive of idle backend connections"),
@@ -579,6 +582,7 @@ gw_route_equal(const struct gw_route *a, const struct gw_route *b)
 	    !gw_streq_null(a->rt_service, b->rt_service) ||
 	    !gw_streq_null(a->rt_rewrite, b->rt_rewrite) ||
 	    a->rt_timeout_ms != b->rt_timeout_ms ||
+	    a->rt_response_timeout_ms != b->rt_response_timeout_ms ||
 	    a->rt_nheaders != b->rt_nheaders || a->rt_nedits != b->rt_nedits)
 		return 0;
 	for (i = 0; i < a->rt_nheaders; i++) {

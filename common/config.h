@@ -88,6 +88,7 @@ struct gw_service {
 	int64_t	 sv_connect_timeout_ms;
 	int64_t	 sv_request_timeout_ms;
 	int64_t	 sv_idle_timeout_ms;	/* upstream keep-alive idle */
+	int64_t	 sv_response_timeout_ms; /* to the response head; 0: none */
 	int64_t	 sv_retries;
 	char	*sv_retry_on;		/* canonical list, see gw_retry_on_norm */
 	int64_t	 sv_max_connections;	/* circuit breaker, per gwproxy */
@@ -140,6 +141,7 @@ struct gw_route {
 	char			*rt_service;
 	char			*rt_rewrite;	/* NULL: none */
 	int64_t			 rt_timeout_ms;	/* 0: the service's */
+	int64_t			 rt_response_timeout_ms; /* 0: the service's */
 	struct gw_hdr_match	*rt_headers;	/* sorted by name */
 	size_t			 rt_nheaders;
 	struct gw_hdr_edit	*rt_edits;	/* applied in order */

@@ -1,5 +1,5 @@
 /*
- * schema: the gw database schema (version 1) and the migration runner.
+ * schema: the gw database schema (versions 1 and 2) and the migration runner.
  * Every table, column and constraint here is documented in gw-schema(5);
  * change both together.  Durations are integer milliseconds (columns end in
  * _ms), times are integer milliseconds since the Unix epoch (columns end in
@@ -330,8 +330,24 @@ static const char *const schema_v1[] = {
 	v1_stats, v1_scale, v1_scale_state, NULL
 };
 
+/*
+ * Version 2: a time limit for the response head, per service (0: none
+ * but the request timeout) and per route (NULL: the service's).  ADD
+ * COLUMN checks the new CHECK constraints against the rows already there,
+ * which the defaults pass.
+ */
+static const char v2_response_timeout[] =
+"ALTER TABLE services ADD COLUMN response_timeout_ms INTEGER NOT NULL\n"
+"    DEFAULT 0 CHECK (response_timeout_ms BETWEEN 0 AND 86400000);\n"
+"ALTER TABLE routes ADD COLUMN response_timeout_ms INTEGER\n"
+"    CHECK (response_timeout_ms IS NULL OR\n"
+"    (" MS_OK("response_timeout_ms") "));\n";
+
+static const char *const schema_v2[] = { v2_response_timeout, NULL };
+
 const struct gw_migration gw_migrations[] = {
 	{ 1, schema_v1 },
+	{ 2, schema_v2 },
 };
 const int gw_nmigrations = sizeof(gw_migrations) / sizeof(gw_migrations[0]);
 

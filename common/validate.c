@@ -616,6 +616,13 @@ val_route(struct val *v, size_t i, size_t name_first, size_t match_first)
 		val_report(v, GW_KIND_ROUTE, i, "timeout",
 		    "timeout %s out of range 1ms..1d (0: the service's)",
 		    gw_duration_fmt(rt->rt_timeout_ms, a, sizeof(a)));
+	if (rt->rt_response_timeout_ms != 0 &&
+	    (rt->rt_response_timeout_ms < 1 ||
+	    rt->rt_response_timeout_ms > CF_DAY_MS))
+		val_report(v, GW_KIND_ROUTE, i, "response_timeout",
+		    "response timeout %s out of range 1ms..1d (0: the "
+		    "service's)", gw_duration_fmt(rt->rt_response_timeout_ms,
+		    a, sizeof(a)));
 	if (rt->rt_priority < GW_PRIORITY_MIN ||
 	    rt->rt_priority > GW_PRIORITY_MAX)
 		val_report(v, GW_KIND_ROUTE, i, "priority",

@@ -31,6 +31,7 @@
 #define RT_TIMEOUT	0x0080
 #define RT_REQ_EDITS	0x0100
 #define RT_RESP_EDITS	0x0200
+#define RT_RTIMEOUT	0x0400
 
 static const struct {
 	const char	*u_name;
@@ -41,6 +42,7 @@ static const struct {
 	{ "headers",		RT_HEADERS },
 	{ "rewrite",		RT_REWRITE },
 	{ "timeout",		RT_TIMEOUT },
+	{ "response-timeout",	RT_RTIMEOUT },
 	{ "request-headers",	RT_REQ_EDITS },
 	{ "response-headers",	RT_RESP_EDITS },
 };
@@ -48,7 +50,8 @@ static const struct {
 enum {
 	O_SERVICE = OPT_FIRST_CMD, O_HOST, O_PREFIX, O_PATH, O_REGEX,
 	O_METHOD, O_HEADER, O_REWRITE, O_PRIORITY, O_TIMEOUT, O_SET_HDR,
-	O_ADD_HDR, O_RM_HDR, O_SET_RHDR, O_ADD_RHDR, O_RM_RHDR, O_UNSET
+	O_ADD_HDR, O_RM_HDR, O_SET_RHDR, O_ADD_RHDR, O_RM_RHDR, O_UNSET,
+	O_RTIMEOUT
 };
 
 static const struct option route_opts[] = {
@@ -62,6 +65,7 @@ static const struct option route_opts[] = {
 	{ "rewrite",			required_argument, NULL, O_REWRITE },
 	{ "priority",			required_argument, NULL, O_PRIORITY },
 	{ "timeout",			required_argument, NULL, O_TIMEOUT },
+	{ "response-timeout",		required_argument, NULL, O_RTIMEOUT },
 	{ "set-header",			required_argument, NULL, O_SET_HDR },
 	{ "add-header",			required_argument, NULL, O_ADD_HDR },
 	{ "remove-header",		required_argument, NULL, O_RM_HDR },
@@ -228,6 +232,16 @@ route_parse_opt(struct rt_args *ra, int c, const char *arg, char ***methods,
 			    "out of range 1ms..1d");
 		ra->ra_given |= RT_TIMEOUT;
 		break;
+	case O_RTIMEOUT:
+		if (gw_duration_parse(arg, &rt->rt_response_timeout_ms,
+		    &errstr) == -1)
+			bad_value(ra, "response-timeout", arg, errstr);
+		else if (rt->rt_response_timeout_ms < 1 ||
+		    rt->rt_response_timeout_ms > 86400000)
+			bad_value(ra, "response-timeout", arg,
+			    "out of range 1ms..1d");
+		ra->ra_given |= RT_RTIMEOUT;
+		break;
 	case O_SET_HDR:
 		opt_edit(ra, "set-header", arg, GW_PHASE_REQUEST, GW_EDIT_SET);
 		break;
@@ -305,6 +319,8 @@ route_apply(struct gw_route *rt, const struct rt_args *ra)
 		rt->rt_priority = s->rt_priority;
 	if (g & RT_TIMEOUT)
 		rt->rt_timeout_ms = s->rt_timeout_ms;
+	if (g & RT_RTIMEOUT)
+		rt->rt_response_timeout_ms = s->rt_response_timeout_ms;
 	if (g & RT_HEADERS) {
 		gw_route_clear_matches(rt);
 		for (i = 0; i < s->rt_nheaders; i++)
@@ -329,6 +345,8 @@ route_apply(struct gw_route *rt, const struct rt_args *ra)
 	}
 	if (u & RT_TIMEOUT)
 		rt->rt_timeout_ms = 0;
+	if (u & RT_RTIMEOUT)
+		rt->rt_response_timeout_ms = 0;
 	if (u & RT_HEADERS)
 		gw_route_clear_matches(rt);
 	if (u & RT_REQ_EDITS)

@@ -623,6 +623,10 @@ conv_route_json(const struct gw_route *rt)
 	if (rt->rt_timeout_ms != 0)
 		json_object_set_new(o, "timeout", json_string(
 		    gw_duration_fmt(rt->rt_timeout_ms, buf, sizeof(buf))));
+	if (rt->rt_response_timeout_ms != 0)
+		json_object_set_new(o, "response_timeout", json_string(
+		    gw_duration_fmt(rt->rt_response_timeout_ms, buf,
+		    sizeof(buf))));
 	if ((h = conv_edits_json(rt, GW_PHASE_REQUEST)) != NULL)
 		json_object_set_new(o, "request_headers", h);
 	if ((h = conv_edits_json(rt, GW_PHASE_RESPONSE)) != NULL)
@@ -856,6 +860,11 @@ conv_route_scalar(struct conv_obj *ob, struct gw_route *rt, const char *key,
 		if (gw_duration_parse(text, &rt->rt_timeout_ms, &errstr) == -1)
 			conv_problem(ob, v, "timeout: invalid duration "
 			    "\"%s\": %s", text, errstr);
+	} else if (strcmp(key, "response_timeout") == 0) {
+		if (gw_duration_parse(text, &rt->rt_response_timeout_ms,
+		    &errstr) == -1)
+			conv_problem(ob, v, "response_timeout: invalid "
+			    "duration \"%s\": %s", text, errstr);
 	}
 }
 
@@ -896,7 +905,8 @@ conv_route_parse(struct conv_ctx *cx, json_t *j, struct gw_route *rt)
 			continue;
 		else if (strcmp(key, "priority") == 0 ||
 		    strcmp(key, "host") == 0 || strcmp(key, "rewrite") == 0 ||
-		    strcmp(key, "timeout") == 0)
+		    strcmp(key, "timeout") == 0 ||
+		    strcmp(key, "response_timeout") == 0)
 			conv_route_scalar(&ob, rt, key, v);
 		else if (strcmp(key, "methods") == 0)
 			conv_route_methods(&ob, rt, v);

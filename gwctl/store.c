@@ -271,14 +271,15 @@ write_route(sqlite3 *db, const struct change *ch, char *errbuf,
 	if (ch->ch_op == CHANGE_CREATE)
 		st = prep(db, "INSERT INTO routes (name, service_id, "
 		    "priority, host, path_type, path, methods, rewrite, "
-		    "timeout_ms) VALUES (?1, (SELECT id FROM services WHERE "
-		    "name = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9)", errbuf, errlen);
+		    "timeout_ms, response_timeout_ms) VALUES (?1, (SELECT id "
+		    "FROM services WHERE name = ?2), ?3, ?4, ?5, ?6, ?7, ?8, "
+		    "?9, ?10)", errbuf, errlen);
 	else
 		st = prep(db, "UPDATE routes SET service_id = (SELECT id "
 		    "FROM services WHERE name = ?2), priority = ?3, "
 		    "host = ?4, path_type = ?5, path = ?6, methods = ?7, "
-		    "rewrite = ?8, timeout_ms = ?9 WHERE name = ?1", errbuf,
-		    errlen);
+		    "rewrite = ?8, timeout_ms = ?9, response_timeout_ms = ?10 "
+		    "WHERE name = ?1", errbuf, errlen);
 	if (st == NULL)
 		return -1;
 	bind_text(st, 1, rt->rt_name);
@@ -293,6 +294,10 @@ write_route(sqlite3 *db, const struct change *ch, char *errbuf,
 		sqlite3_bind_int64(st, 9, rt->rt_timeout_ms);
 	else
 		sqlite3_bind_null(st, 9);
+	if (rt->rt_response_timeout_ms > 0)
+		sqlite3_bind_int64(st, 10, rt->rt_response_timeout_ms);
+	else
+		sqlite3_bind_null(st, 10);
 	if (run_one(db, st, ch->ch_name, errbuf, errlen) == -1)
 		return -1;
 	return write_route_children(db, rt, errbuf, errlen);

@@ -55,6 +55,8 @@ static const char usage_route_opts[] =
 "  --priority N            higher wins, -1000000..1000000 (default 0)\n"
 "  --timeout D             request timeout for this route (default: the\n"
 "                          service's)\n"
+"  --response-timeout D    time to the response head for this route\n"
+"                          (default: the service's)\n"
 "  --set-header K=V        set request header K; repeatable\n"
 "  --add-header K=V        add request header K; repeatable\n"
 "  --remove-header K       remove request header K; repeatable\n"
@@ -62,7 +64,8 @@ static const char usage_route_opts[] =
 "  --remove-response-header K\n"
 "                          the same for the response\n"
 "  --unset FIELD           (set only) clear host, methods, headers, rewrite,\n"
-"                          timeout, request-headers or response-headers\n";
+"                          timeout, response-timeout, request-headers or\n"
+"                          response-headers\n";
 
 static const char usage_backend_opts[] =
 "backend options:\n"

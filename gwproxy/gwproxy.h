@@ -205,6 +205,8 @@ void		 session_drain(struct session *se);
 /* Drains every session of the worker. */
 void		 session_drain_all(struct worker *w);
 void		 session_abort(struct session *se);
+/* Frees what the calling worker thread kept for requests (at its end). */
+void		 session_thread_end(void);
 
 /* upstream.c */
 struct upconn;

@@ -57,6 +57,7 @@ enum se_timer {
 	T_IDLE,		/* keep-alive: waiting for a next request */
 	T_HEADER,	/* a request head is arriving */
 	T_REQUEST,	/* the whole exchange with the backend */
+	T_RESPHEAD,	/* request sent, the response head is due */
 	T_LINGER	/* closing: reading what the client still sends */
 };
 
@@ -126,6 +127,7 @@ struct session {
 	const char		*se_abs_host;	/* absolute form's host, or NULL */
 	size_t			 se_abs_hostlen;
 	int64_t			 se_t0;		/* ns */
+	int64_t			 se_deadline;	/* of the whole request, ns */
 	int64_t			 se_t_up;	/* first connect started */
 	int			 se_conn_failures;
 	int64_t			 se_t_conn;
@@ -156,6 +158,24 @@ rstate_get(void)
 	return gw_calloc(1, sizeof(*rs));
 }
 
+/* Frees the calling thread's free list (a worker that ends). */
+void
+session_thread_end(void)
+{
+	struct rstate *rs;
+
+	while ((rs = rs_free) != NULL) {
+		rs_free = rs->rs_next;
+		gw_buf_free(&rs->rs_reqbuf);
+		gw_buf_free(&rs->rs_respbuf);
+		gw_buf_free(&rs->rs_upreq);
+		gw_buf_free(&rs->rs_out);
+		gw_buf_free(&rs->rs_tried);
+		free(rs);
+	}
+	rs_nfree = 0;
+}
+
 static void
 rstate_put(struct rstate *rs)
 {
@@ -184,6 +204,7 @@ static void	out_flush(struct session *);
 static void	up_done(struct session *, int64_t);
 static int	retry_reset(struct session *);
 static void	kick(evutil_socket_t, short, void *);
+static void	resphead_arm(struct session *);
 
 int64_t
 px_now_ns(void)
@@ -203,6 +224,15 @@ timer_set(struct session *se, enum se_timer kind, int64_t ms)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(se->se_timer, &tv);
+}
+
+/* Milliseconds left until the request's deadline, at least 1. */
+static int64_t
+deadline_ms(const struct session *se)
+{
+	int64_t left = (se->se_deadline - px_now_ns()) / 1000000;
+
+	return left > 0 ? left : 1;
 }
 
 static void
@@ -743,6 +773,7 @@ request_start(struct session *se)
 	}
 	ms = se->se_route->rt_timeout_ms > 0 ? se->se_route->rt_timeout_ms :
 	    sv->sv_request_timeout_ms;
+	se->se_deadline = se->se_t0 + ms * 1000000;
 	timer_set(se, T_REQUEST, ms);
 
 	memset(&rr, 0, sizeof(rr));
@@ -849,8 +880,10 @@ pump_req(struct session *se)
 		}
 		send_now(upconn_bev(se->se_up), NULL, 0, in, (size_t)n);
 		se->se_bytes_in += (uint64_t)n;
-		if (se->se_rs->rs_reqbody.bd_done)
+		if (se->se_rs->rs_reqbody.bd_done) {
 			se->se_req_done = 1;
+			resphead_arm(se);
+		}
 	}
 	/*
 	 * The next request waits until this one is answered: c_read() stops
@@ -860,10 +893,30 @@ pump_req(struct session *se)
 		rd_enable(&se->se_crd);
 }
 
+/*
+ * The request is all sent: its response head is due within the response
+ * timeout (the route's, else the service's; 0: none), never past the
+ * request's deadline.  It starts when the request is sent, so a long
+ * upload does not count against it.
+ */
+static void
+resphead_arm(struct session *se)
+{
+	int64_t ms;
+
+	if (se->se_have_resp)
+		return;
+	ms = se->se_route->rt_response_timeout_ms > 0 ?
+	    se->se_route->rt_response_timeout_ms : se->se_ws->ws_snap->
+	    sn_services[se->se_svc].ss_sv->sv_response_timeout_ms;
+	if (ms > 0 && ms < deadline_ms(se))
+		timer_set(se, T_RESPHEAD, ms);
+}
+
 static void
 on_connected(struct session *se)
 {
-	struct bufferevent *u = upconn_bev(se->se_up);
+	struct bufferevent	*u = upconn_bev(se->se_up);
 
 	if (se->se_t_conn == 0)
 		se->se_t_conn = px_now_ns();
@@ -872,6 +925,8 @@ on_connected(struct session *se)
 	/* Not consumed: a stale pooled connection may need it again. */
 	send_now(u, se->se_rs->rs_upreq.b_data, se->se_rs->rs_upreq.b_len, NULL, 0);
 	se->se_state = SE_FORWARD;
+	if (se->se_req_done)
+		resphead_arm(se);
 	/*
 	 * Writing is enabled since the bufferevent was made; enabling it
 	 * again would arm a write event for nothing (two epoll_ctl calls).
@@ -1045,6 +1100,8 @@ resp_pump(struct session *se)
 			continue;
 		}
 		se->se_have_resp = 1;
+		if (se->se_timer_kind == T_RESPHEAD)
+			timer_set(se, T_REQUEST, deadline_ms(se));
 		se->se_status = se->se_rs->rs_resp.hd_status;
 		gw_http1_body_init(&se->se_rs->rs_respbody, &se->se_rs->rs_resp,
 		    se->se_rs->rs_req.hd_method);
@@ -1330,6 +1387,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		session_error(se, PX_E_CLIENT_TIMEOUT, 0);
 		break;
 	case T_REQUEST:
+	case T_RESPHEAD:
 		if (se->se_state == SE_CLOSING) {
 			session_close(se);
 			break;

@@ -253,6 +253,7 @@ worker_main(void *arg)
 	while (!TAILQ_EMPTY(&w->w_sessions))
 		session_abort(TAILQ_FIRST(&w->w_sessions));
 	pools_free(w);
+	session_thread_end();
 	if (w->w_ws != NULL) {
 		w->w_ws->ws_current = 0;
 		if (w->w_ws->ws_users == 0)

@@ -10,9 +10,9 @@ setup()
 	gw_setup
 }
 
-@test "init creates the database with schema version 1" {
+@test "init creates the database with schema version 2" {
 	run -0 --separate-stderr gwctl init
-	assert_output "$GW_DB: created (schema version 1)"
+	assert_output "$GW_DB: created (schema version 2)"
 	assert_equal "$stderr" ''
 	[ -f "$GW_DB" ]
 	assert_equal "$(db_query 'PRAGMA user_version')" "$GW_SCHEMA"
@@ -94,7 +94,7 @@ setup()
 		# shellcheck disable=SC2086
 		run -1 --separate-stderr gwctl $cmd
 		assert_output ''
-		assert_stderr "gwctl: $GW_DB: database schema version 99 is newer than this build of gw supports (1); upgrade gw"
+		assert_stderr "gwctl: $GW_DB: database schema version 99 is newer than this build of gw supports ($GW_SCHEMA); upgrade gw"
 	done
 	assert_db_unchanged
 	assert_equal "$(db_query 'PRAGMA user_version')" 99
@@ -106,7 +106,7 @@ setup()
 	snap_db
 	run -1 --separate-stderr gwctl get services
 	assert_output ''
-	assert_stderr "gwctl: $GW_DB: database schema version 0 is older than this build of gw uses (1); run 'gwctl init' to migrate it"
+	assert_stderr "gwctl: $GW_DB: database schema version 0 is older than this build of gw uses ($GW_SCHEMA); run 'gwctl init' to migrate it"
 	run -1 --separate-stderr gwctl service add web
 	assert_stderr --partial "run 'gwctl init' to migrate it"
 	assert_db_unchanged
@@ -115,6 +115,32 @@ setup()
 	run -0 gwctl service add web
 	run -0 gwctl get services web
 	assert_line --index 1 --regexp '^web +round_robin '
+}
+
+@test "a version 1 database with data is migrated to version 2 by gwctl init" {
+	# Version 1 as it was: version 2 added the response_timeout_ms
+	# columns, so a version 2 database without them is a version 1.
+	gwctl -q init
+	gwctl -q service add web --request-timeout 9s
+	gwctl -q route add api --service web --prefix /api --timeout 5s
+	sqlite3 "$GW_DB" "ALTER TABLE services DROP COLUMN response_timeout_ms;
+	    ALTER TABLE routes DROP COLUMN response_timeout_ms;
+	    PRAGMA user_version = 1" || fail "cannot make a version 1 database"
+	snap_db
+	run -1 --separate-stderr gwctl get services
+	assert_stderr "gwctl: $GW_DB: database schema version 1 is older than this build of gw uses (2); run 'gwctl init' to migrate it"
+	assert_db_unchanged
+	run -0 gwctl init
+	assert_output "$GW_DB: migrated from schema version 1 to 2"
+	assert_equal "$(db_query 'PRAGMA user_version')" 2
+	assert_equal "$(db_query 'SELECT request_timeout_ms, response_timeout_ms FROM services')" '9000|0'
+	assert_equal "$(db_query 'SELECT timeout_ms, response_timeout_ms IS NULL FROM routes')" '5000|1'
+	run -0 gwctl service set web --response-timeout 2s
+	run -0 gwctl route set api --response-timeout 1s
+	assert_equal "$(db_query 'SELECT s.response_timeout_ms, r.response_timeout_ms FROM services s, routes r')" '2000|1000'
+	run -0 gwctl export
+	assert_line '    response: 2s'
+	assert_line '  response_timeout: 1s'
 }
 
 @test "a gw database set back to version 0 by hand is refused, by init too" {
@@ -163,7 +189,7 @@ setup()
 @test "GW_DB names the database" {
 	export GW_DB="$BATS_TEST_TMPDIR/env.db"
 	run -0 gwctl init
-	assert_output "$GW_DB: created (schema version 1)"
+	assert_output "$GW_DB: created (schema version 2)"
 	[ -f env.db ]
 	[ ! -e gw.db ]
 	run -0 gwctl service add web
@@ -173,7 +199,7 @@ setup()
 @test "--db wins over GW_DB, before or after the command" {
 	export GW_DB="$BATS_TEST_TMPDIR/env.db"
 	run -0 gwctl --db opt.db init
-	assert_output "opt.db: created (schema version 1)"
+	assert_output "opt.db: created (schema version 2)"
 	[ -f opt.db ]
 	[ ! -e env.db ]
 	run -0 gwctl service add web --db opt.db
@@ -188,7 +214,7 @@ setup()
 @test "without --db or GW_DB the database is ./gw.db" {
 	unset GW_DB
 	run -0 gwctl init
-	assert_output "gw.db: created (schema version 1)"
+	assert_output "gw.db: created (schema version 2)"
 	[ -f "$BATS_TEST_TMPDIR/gw.db" ]
 	# An empty GW_DB counts as unset.
 	GW_DB='' run -0 gwctl service add web

@@ -168,6 +168,31 @@ ctl_generation_is()
 	    fail "504 after $ms ms, not about 200 ms"
 }
 
+@test "upstream_timeout: the response head timeout, the service's and a route's" {
+	local t0 ms
+
+	start_backend b1
+	gwctl -q service add web --request-timeout 10s --response-timeout 300ms
+	gwctl -q backend add web "127.0.0.1:$b1_port"
+	gwctl -q route add all --service web
+	gwctl -q route add slow --service web --prefix /delay \
+	    --response-timeout 2s
+	start_proxy
+	t0=$(now_ms)
+	run -0 hcurl "$(purl /hang)"
+	ms=$(($(now_ms) - t0))
+	assert_gw_error_new_id 504 'Gateway Timeout' upstream_timeout
+	[ "$ms" -ge 300 ] && [ "$ms" -lt 2000 ] ||
+	    fail "504 after $ms ms, not about 300 ms"
+	# The route allows 2 s: a head after 600 ms is in time.
+	run -0 pcurl "$(purl '/delay?ms=600')"
+	assert_output --partial 'b1 GET /delay'
+	# A body that streams longer than the head timeout is not cut.
+	run -0 pcurl -o /dev/null -w '%{http_code} %{size_download}' \
+	    "$(purl '/slowbody?n=4000&ms=100&piece=500')"
+	assert_output '200 4000'
+}
+
 @test "client_timeout: a head that never ends gets 408 and a close" {
 	local t0 ms
 

@@ -120,7 +120,7 @@ test_enum_names(void)
 	T_OK(gw_kind_names[GW_KIND_ROUTE + 1] == NULL, "kind names end");
 }
 
-/* The services table of schema v1: column, DEFAULT, CHECK range. */
+/* The services table of schema v2: column, DEFAULT, CHECK range. */
 static const struct {
 	const char	*column;
 	const char	*dflt;		/* as gw_field_get prints it */
@@ -130,6 +130,7 @@ static const struct {
 	{ "hash_key",		"ip",			0, 0 },
 	{ "connect_timeout_ms",	"3s",			1, 86400000 },
 	{ "request_timeout_ms",	"15s",			1, 86400000 },
+	{ "response_timeout_ms", "0s",			0, 86400000 },
 	{ "idle_timeout_ms",	"1m",			1, 86400000 },
 	{ "retries",		"1",			0, 10 },
 	{ "retry_on",		"connect-failure",	0, 0 },
@@ -314,6 +315,9 @@ static const struct {
 	{ "connect-timeout", "24h1ms", NULL },
 	{ "connect-timeout", "3", NULL },
 	{ "request-timeout", "90s", "1m30s" },
+	{ "response-timeout", "0", "0s" },
+	{ "response-timeout", "2s", "2s" },
+	{ "response-timeout", "-1s", NULL },
 	{ "idle-timeout", "2m", "2m" },
 	{ "retries", "10", "10" },
 	{ "retries", "0", "0" },

@@ -209,6 +209,47 @@ test_migrations(void)
 	gw_db_close(db);
 }
 
+/* The real v1 -> v2 step: a v1 database with data, migrated. */
+static void
+test_v1_to_v2(void)
+{
+	char	 errbuf[256];
+	sqlite3	*db;
+	int	 from = -1;
+
+	db = gw_db_open(tpath("v1.db"), GW_DB_CREATE, errbuf, sizeof(errbuf));
+	T_INTEQ(gw_schema_migrate(db, gw_migrations, 1, &from, errbuf,
+	    sizeof(errbuf)), 0, "a version 1 database made");
+	T_INTEQ(gw_schema_version(db), 1, "at version 1");
+	T_OK(exec_ok(db, "INSERT INTO services (name, request_timeout_ms) "
+	    "VALUES ('web', 9000); INSERT INTO routes (name, service_id, "
+	    "timeout_ms) VALUES ('r', 1, 5000)"), "v1 rows stored");
+	T_INTEQ(gw_schema_check(db, errbuf, sizeof(errbuf)), -1,
+	    "this build refuses a version 1 database");
+	T_OK(strstr(errbuf, "version 1 is older") != NULL &&
+	    strstr(errbuf, "gwctl init") != NULL, "and says what to run (%s)",
+	    errbuf);
+	T_INTEQ(gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
+	    errbuf, sizeof(errbuf)), 0, "v1 -> v2 (%s)", errbuf);
+	T_INTEQ(from, 1, "migrated from version 1");
+	T_INTEQ(gw_schema_version(db), 2, "now at version 2");
+	T_INTEQ(q_int(db, "SELECT request_timeout_ms FROM services"), 9000,
+	    "service data kept");
+	T_INTEQ(q_int(db, "SELECT response_timeout_ms FROM services"), 0,
+	    "new service column takes its default");
+	T_INTEQ(q_int(db, "SELECT timeout_ms FROM routes"), 5000,
+	    "route data kept");
+	T_INTEQ(q_int(db, "SELECT response_timeout_ms IS NULL FROM routes"),
+	    1, "new route column is NULL");
+	T_OK(!exec_ok(db, "UPDATE services SET response_timeout_ms = -1"),
+	    "its CHECK refuses a negative time");
+	T_OK(!exec_ok(db, "UPDATE routes SET response_timeout_ms = 0"),
+	    "a route's 0 is refused (NULL means the service's)");
+	T_INTEQ(gw_schema_check(db, errbuf, sizeof(errbuf)), 0,
+	    "the migrated database is accepted");
+	gw_db_close(db);
+}
+
 static void
 test_checks(void)
 {
@@ -298,6 +339,7 @@ main(void)
 	test_create();
 	test_refusals();
 	test_migrations();
+	test_v1_to_v2();
 	test_checks();
 	test_data_version();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -155,6 +155,8 @@ struct wsnap {
 	struct route_table	*ws_routes;	/* owned */
 	struct lb		*ws_lb;		/* per service */
 	struct lb_backend	**ws_lbbe;	/* per service, per backend */
+	/* Stats entries per service, per backend; filled on first use. */
+	struct stats_ref	**ws_sref;
 	int			 ws_users;
 	int			 ws_current;
 };

@@ -202,6 +202,7 @@ static void	connect_backend(struct session *);
 static void	resp_pump(struct session *);
 static void	out_flush(struct session *);
 static void	up_done(struct session *, int64_t);
+static const struct stats_ref *up_sref(struct session *);
 static int	retry_reset(struct session *);
 static void	kick(evutil_socket_t, short, void *);
 static void	resphead_arm(struct session *);
@@ -345,9 +346,11 @@ request_account(struct session *se)
 	memset(&sr, 0, sizeof(sr));
 	if (sn != NULL && se->se_svc >= 0) {
 		sr.sr_service = sn->sn_cf.cf_services[se->se_svc].sv_name;
-		if (se->se_be >= 0)
+		if (se->se_be >= 0) {
 			sr.sr_backend = sn->sn_services[se->se_svc].
 			    ss_be[se->se_be].sb_name;
+			sr.sr_ref = up_sref(se);
+		}
 	}
 	sr.sr_route = se->se_route != NULL ? se->se_route->rt_name : NULL;
 	sr.sr_status = se->se_status;
@@ -502,14 +505,25 @@ session_error(struct session *se, enum px_error e, int status)
 }
 
 /* A request goes to the backend se_be: balancer and stats count it. */
+/* The worker's stats entries of the request's service and backend. */
+static const struct stats_ref *
+up_sref(struct session *se)
+{
+	struct snapshot		*sn = se->se_ws->ws_snap;
+	struct stats_ref	*r = &se->se_ws->ws_sref[se->se_svc][se->se_be];
+
+	if (r->sf_svc == NULL)
+		stats_ref_get(se->se_w, sn->sn_cf.cf_services[se->se_svc].
+		    sv_name, sn->sn_services[se->se_svc].ss_be[se->se_be].
+		    sb_name, r);
+	return r;
+}
+
 static void
 up_start(struct session *se)
 {
-	struct snapshot *sn = se->se_ws->ws_snap;
-
 	lb_start(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be);
-	stats_inflight(se->se_w, sn->sn_cf.cf_services[se->se_svc].sv_name,
-	    sn->sn_services[se->se_svc].ss_be[se->se_be].sb_name, 1);
+	stats_inflight_ref(up_sref(se), 1);
 	if (se->se_t_up == 0)
 		se->se_t_up = px_now_ns();
 }
@@ -518,12 +532,9 @@ up_start(struct session *se)
 static void
 up_done(struct session *se, int64_t latency_ns)
 {
-	struct snapshot *sn = se->se_ws->ws_snap;
-
 	lb_done(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be, latency_ns,
 	    px_now_ns());
-	stats_inflight(se->se_w, sn->sn_cf.cf_services[se->se_svc].sv_name,
-	    sn->sn_services[se->se_svc].ss_be[se->se_be].sb_name, -1);
+	stats_inflight_ref(up_sref(se), -1);
 }
 
 /*

@@ -379,14 +379,23 @@ stats_request(struct worker *w, const struct stats_req *sr)
 	struct stats_ent	*e;
 	enum stats_class	 sc = req_class(sr);
 
-	key_make(&k, 1, sr->sr_service, NULL, NULL);
-	e = table_get(&sw->sw_t[T_SVC], &k);
+	if (sr->sr_ref != NULL && sr->sr_ref->sf_svc != NULL)
+		e = sr->sr_ref->sf_svc;
+	else {
+		key_make(&k, 1, sr->sr_service, NULL, NULL);
+		e = table_get(&sw->sw_t[T_SVC], &k);
+	}
 	count_full(e, sr, sc, 0);
 	if (sr->sr_connect_failures > 0)
 		ctr_add(&e->e_c[K_CONNFAIL], (uint64_t)sr->sr_connect_failures);
 	if (sr->sr_backend != NULL) {
-		key_make(&k, 2, sr->sr_service, sr->sr_backend, NULL);
-		count_full(table_get(&sw->sw_t[T_BE], &k), sr, sc, 1);
+		if (sr->sr_ref != NULL && sr->sr_ref->sf_be != NULL)
+			e = sr->sr_ref->sf_be;
+		else {
+			key_make(&k, 2, sr->sr_service, sr->sr_backend, NULL);
+			e = table_get(&sw->sw_t[T_BE], &k);
+		}
+		count_full(e, sr, sc, 1);
 	}
 	key_make(&k, 3, sr->sr_service, sr->sr_route, sr->sr_backend);
 	ctr_add(&table_get(&sw->sw_t[T_RT], &k)->e_c[sc], 1);
@@ -408,6 +417,31 @@ stats_inflight(struct worker *w, const char *service, const char *backend,
 	key_make(&k, 2, service, backend, NULL);
 	ctr_add(&table_get(&sw->sw_t[T_BE], &k)->e_c[K_INFLIGHT],
 	    (uint64_t)(int64_t)delta);
+}
+
+void
+stats_ref_get(struct worker *w, const char *service, const char *backend,
+    struct stats_ref *r)
+{
+	struct stats_worker	*sw = &stats_w[w->w_id];
+	struct stats_key	 k;
+
+	key_make(&k, 1, service, NULL, NULL);
+	r->sf_svc = table_get(&sw->sw_t[T_SVC], &k);
+	r->sf_be = NULL;
+	if (backend != NULL) {
+		key_make(&k, 2, service, backend, NULL);
+		r->sf_be = table_get(&sw->sw_t[T_BE], &k);
+	}
+}
+
+void
+stats_inflight_ref(const struct stats_ref *r, int delta)
+{
+	/* Two's complement: adding (uint64_t)-1 takes one away. */
+	ctr_add(&r->sf_svc->e_c[K_INFLIGHT], (uint64_t)(int64_t)delta);
+	if (r->sf_be != NULL)
+		ctr_add(&r->sf_be->e_c[K_INFLIGHT], (uint64_t)(int64_t)delta);
 }
 
 void

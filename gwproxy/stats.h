@@ -34,6 +34,18 @@ struct sqlite3;
  */
 #define STATS_RETENTION_MS	(7LL * 24 * 3600 * 1000)
 
+/*
+ * A worker's counters of one service and one of its backends, found once
+ * and kept (by the worker's snapshot state) so the request path does not
+ * hash names: entries live as long as gwproxy.  sf_be is NULL for the
+ * service alone.
+ */
+struct stats_ent;
+struct stats_ref {
+	struct stats_ent	*sf_svc;
+	struct stats_ent	*sf_be;
+};
+
 /* One finished request, as session.c reports it. */
 struct stats_req {
 	const char	*sr_service;	/* NULL: none (no route, bad request) */
@@ -46,10 +58,18 @@ struct stats_req {
 	uint64_t	 sr_bytes_in;
 	uint64_t	 sr_bytes_out;
 	int		 sr_connect_failures;	/* connects that failed */
+	/* The service's and backend's entries when known, else NULL. */
+	const struct stats_ref *sr_ref;
 };
 
 /* Sets up the per-worker counters (before the workers start). */
 void	 stats_init(int nworkers);
+/* Fills r with worker w's entries of service and backend (may be NULL). */
+void	 stats_ref_get(struct worker *w, const char *service,
+	    const char *backend, struct stats_ref *r);
+/* In-flight requests through a kept reference (the worker's thread). */
+void	 stats_inflight_ref(const struct stats_ref *r, int delta);
+
 /* Counts one request on worker w (the worker's thread only). */
 void	 stats_request(struct worker *w, const struct stats_req *sr);
 /* In-flight requests per service/backend (the worker's thread only). */

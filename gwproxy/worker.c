@@ -19,6 +19,7 @@
 #include "lb.h"
 #include "log.h"
 #include "route.h"
+#include "stats.h"
 #include "str.h"
 
 static void
@@ -30,7 +31,9 @@ wsnap_free(struct wsnap *ws)
 		if (ws->ws_lbbe[i] != NULL)
 			lb_free(&ws->ws_lb[i]);
 		free(ws->ws_lbbe[i]);
+		free(ws->ws_sref[i]);
 	}
+	free(ws->ws_sref);
 	free(ws->ws_lb);
 	free(ws->ws_lbbe);
 	route_table_free(ws->ws_routes);
@@ -55,10 +58,12 @@ wsnap_new(struct worker *w, struct snapshot *sn)
 		gw_fatalx("worker %d: %s", w->w_id, errbuf);
 	ws->ws_lb = gw_calloc(n + 1, sizeof(*ws->ws_lb));
 	ws->ws_lbbe = gw_calloc(n + 1, sizeof(*ws->ws_lbbe));
+	ws->ws_sref = gw_calloc(n + 1, sizeof(*ws->ws_sref));
 	for (i = 0; i < n; i++) {
 		ss = &sn->sn_services[i];
 		if (ss->ss_nbe == 0)
 			continue;
+		ws->ws_sref[i] = gw_calloc(ss->ss_nbe, sizeof(**ws->ws_sref));
 		lbe = gw_calloc(ss->ss_nbe, sizeof(*lbe));
 		for (k = 0; k < ss->ss_nbe; k++) {
 			lbe[k].lb_weight = (uint32_t)ss->ss_be[k].sb_be->

@@ -216,11 +216,11 @@ struct upconn;
  * Gets a connection to backend sb: an idle pooled one (*reused = 1, ready
  * to write) or a new one whose connect has started (*reused = 0; the
  * caller's event callback sees BEV_EVENT_CONNECTED, or an error or a
- * timeout after connect_timeout_ms).  The caller sets the callbacks.
- * NULL when no socket could be made.
+ * timeout after connect_timeout_ms).  With fresh, always a new one.  The
+ * caller sets the callbacks.  NULL when no socket could be made.
  */
 struct upconn	*upconn_get(struct worker *w, const struct snap_backend *sb,
-		    int64_t connect_timeout_ms, int *reused);
+		    int64_t connect_timeout_ms, int fresh, int *reused);
 void		 upconn_release(struct worker *w, struct upconn *uc,
 		    int reusable, int64_t idle_timeout_ms);
 struct bufferevent *upconn_bev(struct upconn *uc);

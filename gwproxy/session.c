@@ -83,7 +83,8 @@ struct rstate {
 	struct gw_buf		 rs_respbuf;	/* the response head's */
 	struct gw_buf		 rs_upreq;	/* the head sent upstream */
 	struct gw_buf		 rs_out;	/* heads for the client */
-	struct gw_buf		 rs_tried;	/* backends tried, a byte each */
+	uint8_t			*rs_tried;	/* backends tried, a byte each */
+	size_t			 rs_ntried;	/* room in rs_tried */
 	struct gw_http1_body	 rs_reqbody;	/* framing of the request body */
 	struct gw_http1_body	 rs_respbody;
 	struct rstate		*rs_next;	/* on the free list */
@@ -170,7 +171,7 @@ session_thread_end(void)
 		gw_buf_free(&rs->rs_respbuf);
 		gw_buf_free(&rs->rs_upreq);
 		gw_buf_free(&rs->rs_out);
-		gw_buf_free(&rs->rs_tried);
+		free(rs->rs_tried);
 		free(rs);
 	}
 	rs_nfree = 0;
@@ -184,7 +185,7 @@ rstate_put(struct rstate *rs)
 		gw_buf_free(&rs->rs_respbuf);
 		gw_buf_free(&rs->rs_upreq);
 		gw_buf_free(&rs->rs_out);
-		gw_buf_free(&rs->rs_tried);
+		free(rs->rs_tried);
 		free(rs);
 		return;
 	}
@@ -198,7 +199,8 @@ static void	u_read(struct bufferevent *, void *);
 static void	u_write(struct bufferevent *, void *);
 static void	u_event(struct bufferevent *, short, void *);
 static void	head_try(struct session *);
-static void	connect_backend(struct session *);
+static void	connect_backend(struct session *, int);
+static void	up_drop(struct session *, int64_t);
 static void	resp_pump(struct session *);
 static void	out_flush(struct session *);
 static void	up_done(struct session *, int64_t);
@@ -397,12 +399,7 @@ session_close(struct session *se)
 {
 	struct worker *w = se->se_w;
 
-	if (se->se_up != NULL) {
-		if (se->se_ws != NULL && se->se_svc >= 0 && se->se_be >= 0)
-			up_done(se, -1);
-		upconn_free(se->se_up);
-		se->se_up = NULL;
-	}
+	up_drop(se, -1);
 	request_end(se);
 	TAILQ_REMOVE(&w->w_sessions, se, se_entry);
 	w->w_nsessions--;
@@ -474,12 +471,7 @@ session_next(struct session *se)
 static void
 session_error(struct session *se, enum px_error e, int status)
 {
-	if (se->se_up != NULL) {
-		if (se->se_ws != NULL && se->se_be >= 0)
-			up_done(se, -1);
-		upconn_free(se->se_up);
-		se->se_up = NULL;
-	}
+	up_drop(se, -1);
 	/* Refused before a request began (bad head, 408): count it too. */
 	if (se->se_t0 == 0)
 		se->se_t0 = px_now_ns();
@@ -535,6 +527,21 @@ up_done(struct session *se, int64_t latency_ns)
 	lb_done(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be, latency_ns,
 	    px_now_ns());
 	stats_inflight_ref(up_sref(se), -1);
+}
+
+/*
+ * Lets go of the backend connection, if any: the balancer and stats learn
+ * it ended (latency_ns as for up_done), the connection is closed.
+ */
+static void
+up_drop(struct session *se, int64_t latency_ns)
+{
+	if (se->se_up == NULL)
+		return;
+	if (se->se_ws != NULL && se->se_svc >= 0 && se->se_be >= 0)
+		up_done(se, latency_ns);
+	upconn_free(se->se_up);
+	se->se_up = NULL;
 }
 
 /*
@@ -772,11 +779,14 @@ request_start(struct session *se)
 	se->se_route = &sn->sn_cf.cf_routes[r];
 	se->se_svc = sn->sn_route_service[r];
 	sv = sn->sn_services[se->se_svc].ss_sv;
-	/* One zero byte per backend, in a buffer kept across requests. */
-	se->se_rs->rs_tried.b_len = 0;
-	for (n = 0; n <= sn->sn_services[se->se_svc].ss_nbe; n++)
-		gw_buf_append(&se->se_rs->rs_tried, "", 1);
-	se->se_tried = (uint8_t *)se->se_rs->rs_tried.b_data;
+	/* One flag per backend, in room kept across requests. */
+	n = sn->sn_services[se->se_svc].ss_nbe + 1;
+	if (se->se_rs->rs_ntried < n) {
+		se->se_rs->rs_tried = gw_reallocarray(se->se_rs->rs_tried, n, 1);
+		se->se_rs->rs_ntried = n;
+	}
+	se->se_tried = se->se_rs->rs_tried;
+	memset(se->se_tried, 0, n);
 	se->se_retries = sv->sv_retries;
 	if ((se->se_be = pick_backend(se)) < 0) {
 		session_error(se, PX_E_NO_HEALTHY_BACKEND, 0);
@@ -804,7 +814,7 @@ request_start(struct session *se)
 	 * stop it in c_read(), which saves two epoll_ctl(2) calls per
 	 * request on the common path where nothing arrives.
 	 */
-	connect_backend(se);
+	connect_backend(se, 0);
 }
 
 static void
@@ -947,13 +957,13 @@ on_connected(struct session *se)
 }
 
 static void
-connect_backend(struct session *se)
+connect_backend(struct session *se, int fresh)
 {
 	struct snapshot			*sn = se->se_ws->ws_snap;
 	const struct snap_service	*ss = &sn->sn_services[se->se_svc];
 
 	se->se_up = upconn_get(se->se_w, &ss->ss_be[se->se_be],
-	    ss->ss_sv->sv_connect_timeout_ms, &se->se_up_reused);
+	    ss->ss_sv->sv_connect_timeout_ms, fresh, &se->se_up_reused);
 	if (se->se_up == NULL) {
 		session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
 		return;
@@ -966,6 +976,24 @@ connect_backend(struct session *se)
 		on_connected(se);
 }
 
+/*
+ * The backend connection failed before any answer: it is dropped and,
+ * within the service's retry count, the request goes to a backend it has
+ * not tried.  1 when it did; else the caller answers with an error.
+ */
+static int
+retry_elsewhere(struct session *se)
+{
+	up_drop(se, -1);
+	se->se_tried[se->se_be] = 1;
+	if (se->se_retries-- > 0 && (se->se_be = pick_backend(se)) >= 0) {
+		connect_backend(se, 0);
+		return 1;
+	}
+	se->se_be = -1;
+	return 0;
+}
+
 /* A connect failed: another backend if the service allows a retry. */
 static void
 connect_failed(struct session *se)
@@ -974,17 +1002,9 @@ connect_failed(struct session *se)
 
 	stats_connect_failed(se->se_w, sn->sn_cf.cf_services[se->se_svc].
 	    sv_name, sn->sn_services[se->se_svc].ss_be[se->se_be].sb_name);
-	up_done(se, -1);
 	se->se_conn_failures++;
-	upconn_free(se->se_up);
-	se->se_up = NULL;
-	se->se_tried[se->se_be] = 1;
-	if (se->se_retries-- > 0 && (se->se_be = pick_backend(se)) >= 0) {
-		connect_backend(se);
-		return;
-	}
-	se->se_be = -1;
-	session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
+	if (!retry_elsewhere(se))
+		session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
 }
 
 /* The response ended: account, pool the connection, next request. */
@@ -1324,25 +1344,9 @@ u_event(struct bufferevent *bev, short what, void *arg)
 		 * ours was processed, so the request goes again on a fresh
 		 * connection to the same backend.
 		 */
-		up_done(se, 0);
-		upconn_free(se->se_up);
-		se->se_up = NULL;
+		up_drop(se, 0);
 		se->se_fresh_retry = 1;
-		se->se_up = upconn_get(se->se_w, &se->se_ws->ws_snap->
-		    sn_services[se->se_svc].ss_be[se->se_be],
-		    se->se_ws->ws_snap->sn_services[se->se_svc].ss_sv->
-		    sv_connect_timeout_ms, &se->se_up_reused);
-		if (se->se_up == NULL) {
-			session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
-			return;
-		}
-		up_start(se);
-		bufferevent_setcb(upconn_bev(se->se_up), NULL, u_write,
-		    u_event, se);
-		rd_setcb(upconn_rd(se->se_up), u_read, u_event, se);
-		se->se_state = SE_CONNECT;
-		if (se->se_up_reused)
-			on_connected(se);
+		connect_backend(se, 1);
 		return;
 	}
 	if (retry_reset(se))
@@ -1371,15 +1375,7 @@ retry_reset(struct session *se)
 	    !(m == HTTP_GET || m == HTTP_HEAD || m == HTTP_OPTIONS ||
 	    m == HTTP_PUT || m == HTTP_DELETE || m == HTTP_TRACE))
 		return 0;
-	up_done(se, -1);
-	upconn_free(se->se_up);
-	se->se_up = NULL;
-	se->se_tried[se->se_be] = 1;
-	se->se_retries--;
-	if ((se->se_be = pick_backend(se)) < 0)
-		return 0;
-	connect_backend(se);
-	return 1;
+	return retry_elsewhere(se);
 }
 
 static void

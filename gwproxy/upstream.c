@@ -124,14 +124,14 @@ idle_event(struct bufferevent *bev, short what, void *arg)
 
 struct upconn *
 upconn_get(struct worker *w, const struct snap_backend *sb,
-    int64_t connect_timeout_ms, int *reused)
+    int64_t connect_timeout_ms, int fresh, int *reused)
 {
 	struct pool	*p = pool_find(w, sb);
 	struct upconn	*uc;
 	struct timeval	 tv;
 	int		 one = 1;
 
-	if ((uc = TAILQ_FIRST(&p->p_idle)) != NULL) {
+	if (!fresh && (uc = TAILQ_FIRST(&p->p_idle)) != NULL) {
 		TAILQ_REMOVE(&p->p_idle, uc, uc_entry);
 		p->p_nidle--;
 		uc->uc_idle = 0;

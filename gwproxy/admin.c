@@ -56,31 +56,33 @@ http_metrics(struct evhttp_request *req, void *arg)
 	evbuffer_free(b);
 }
 
+/* A short text/plain answer of the admin listener. */
 static void
-http_ready(struct evhttp_request *req, void *arg)
+http_text(struct evhttp_request *req, int code, const char *reason,
+    const char *text)
 {
 	struct evbuffer *b = evbuffer_new();
 
-	(void)arg;
-	if (atomic_load(&px.px_draining)) {
-		evbuffer_add_printf(b, "draining\n");
-		evhttp_send_reply(req, 503, "Service Unavailable", b);
-	} else {
-		evbuffer_add_printf(b, "ready\n");
-		evhttp_send_reply(req, 200, "OK", b);
-	}
+	evbuffer_add(b, text, strlen(text));
+	evhttp_send_reply(req, code, reason, b);
 	evbuffer_free(b);
+}
+
+static void
+http_ready(struct evhttp_request *req, void *arg)
+{
+	(void)arg;
+	if (atomic_load(&px.px_draining))
+		http_text(req, 503, "Service Unavailable", "draining\n");
+	else
+		http_text(req, 200, "OK", "ready\n");
 }
 
 static void
 http_healthz(struct evhttp_request *req, void *arg)
 {
-	struct evbuffer *b = evbuffer_new();
-
 	(void)arg;
-	evbuffer_add_printf(b, "ok\n");
-	evhttp_send_reply(req, 200, "OK", b);
-	evbuffer_free(b);
+	http_text(req, 200, "OK", "ok\n");
 }
 
 /*

@@ -509,18 +509,6 @@ start_workers(void)
 			errx(1, "cannot start worker %d", i);
 }
 
-static size_t
-sessions_open(void)
-{
-	size_t	n = 0;
-	int	i;
-
-	for (i = 0; i < px.px_nworkers; i++)
-		n += atomic_load_explicit(&px.px_workers[i].w_active,
-		    memory_order_relaxed);
-	return n;
-}
-
 /*
  * SIGTERM: /ready fails, listeners stop, idle connections close, requests
  * in flight finish (with Connection: close) until the drain timeout.
@@ -535,11 +523,11 @@ drain(void)
 	atomic_store(&px.px_draining, 1);
 	for (i = 0; i < px.px_nworkers; i++)
 		worker_drain(&px.px_workers[i]);
-	while (sessions_open() > 0 && gw_mono_ms() < deadline)
+	while (stats_connections() > 0 && gw_mono_ms() < deadline)
 		nanosleep(&ts, NULL);
-	if (sessions_open() > 0)
-		gw_log(GW_LOG_WARNING, "drain timeout: closing %zu "
-		    "connections", sessions_open());
+	if (stats_connections() > 0)
+		gw_log(GW_LOG_WARNING, "drain timeout: closing %llu "
+		    "connections", (unsigned long long)stats_connections());
 	for (i = 0; i < px.px_nworkers; i++)
 		worker_stop(&px.px_workers[i]);
 	for (i = 0; i < px.px_nworkers; i++)

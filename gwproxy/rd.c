@@ -23,12 +23,7 @@ rd_ready(evutil_socket_t fd, short what, void *arg)
 	size_t			 left;
 	int			 n, i;
 
-	if (what & EV_TIMEOUT) {
-		rd_disable(rd);
-		rd->rd_eventcb(rd->rd_bev, BEV_EVENT_TIMEOUT |
-		    BEV_EVENT_READING, rd->rd_arg);
-		return;	/* the callback may have freed rd */
-	}
+	(void)what;		/* only EV_READ: rd sets no timeout */
 	/*
 	 * A socket bufferevent keeps the end of its input frozen and thaws
 	 * it only around its own reads; so do we.
@@ -88,7 +83,7 @@ rd_enable(struct rd *rd)
 	if (rd->rd_on)
 		return;
 	rd->rd_on = 1;
-	event_add(rd->rd_ev, rd->rd_has_tv ? &rd->rd_tv : NULL);
+	event_add(rd->rd_ev, NULL);
 }
 
 void
@@ -98,19 +93,6 @@ rd_disable(struct rd *rd)
 		return;
 	rd->rd_on = 0;
 	event_del(rd->rd_ev);
-}
-
-void
-rd_timeout(struct rd *rd, const struct timeval *tv)
-{
-	rd->rd_has_tv = tv != NULL;
-	if (tv != NULL)
-		rd->rd_tv = *tv;
-	/* event_add() without a timeout would keep an old one: re-add. */
-	if (rd->rd_on) {
-		event_del(rd->rd_ev);
-		event_add(rd->rd_ev, tv);
-	}
 }
 
 void

@@ -6,8 +6,9 @@
  * syscalls per read and several reads per 16 KiB.  A struct rd is a read
  * event of our own on the bufferevent's socket: it reads up to RD_CHUNK
  * bytes straight into the bufferevent's input with one readv(2) and calls
- * the owner's callbacks with bufferevent semantics (data, or EOF, error
- * and timeout as BEV_EVENT_* with BEV_EVENT_READING).  The bufferevent
+ * the owner's callbacks with bufferevent semantics (data, or EOF and
+ * errors as BEV_EVENT_* with BEV_EVENT_READING).  It has no timeouts: the
+ * owners keep their deadlines in timers of their own.  The bufferevent
  * keeps writing and connecting; its own reading stays disabled.
  *
  * A callback may free the owner and with it the struct rd: rd touches
@@ -28,8 +29,6 @@ struct rd {
 	bufferevent_data_cb	 rd_readcb;
 	bufferevent_event_cb	 rd_eventcb;
 	void			*rd_arg;
-	struct timeval		 rd_tv;		/* inactivity limit */
-	int			 rd_has_tv;
 	int			 rd_on;
 };
 
@@ -38,11 +37,9 @@ int	rd_init(struct rd *rd, struct event_base *base,
 	    struct bufferevent *bev);
 void	rd_setcb(struct rd *rd, bufferevent_data_cb readcb,
 	    bufferevent_event_cb eventcb, void *arg);
-/* Reading on (keeping a pending timeout) or off. */
+/* Reading on or off. */
 void	rd_enable(struct rd *rd);
 void	rd_disable(struct rd *rd);
-/* An inactivity limit for reading, or none (tv NULL). */
-void	rd_timeout(struct rd *rd, const struct timeval *tv);
 /* Releases the event; before the bufferevent closes the socket. */
 void	rd_fini(struct rd *rd);
 

@@ -7,12 +7,6 @@ load helpers
 
 ROOT="$BATS_TEST_DIRNAME/../.."
 
-# A man page rendered as plain text, one section, whitespace collapsed.
-section() {
-	mandoc -Tascii "$ROOT/man/$1" | col -b |
-	    sed -n "/^$2\$/,/^[A-Z][A-Z ]*\$/p" | tr -s ' \t\n' ' '
-}
-
 @test "gwctl(8) SYNOPSIS is the usage gwctl --help prints" {
 	run -0 gwctl --help
 	local synopsis usage line n=0
@@ -44,41 +38,13 @@ section() {
 }
 
 @test "every message gwctl prints is in gwctl(8) DIAGNOSTICS" {
-	local diag
-	diag=$(section gwctl.8 DIAGNOSTICS)
 	# The literal parts of each warnx/errx/usage_error format in gwctl/.
-	run -0 python3 - "$ROOT"/gwctl/*.c <<'PY'
-import re, sys
-call = re.compile(r'\b(?:warnx|errx|usage_error)\s*\(\s*(?:1\s*,\s*|"[a-z]*"\s*,\s*|NULL\s*,\s*|[a-z_]+\s*,\s*)?((?:"(?:[^"\\]|\\.)*"\s*)+)')
-for path in sys.argv[1:]:
-    src = open(path).read()
-    for m in call.finditer(src):
-        fmt = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
-        fmt = fmt.replace('\\"', '"').replace('\\n', ' ')
-        for part in re.split(r'%[-0-9.]*(?:ll|l|z)?[sduc]', fmt):
-            part = part.strip(' :;,-')
-            if len(part) >= 10 and re.search(r'[a-z]{4}', part):
-                print(part)
-PY
-	local part missing=0 n=0
-	while IFS= read -r part; do
-		n=$((n + 1))
-		if [[ "$diag" != *"$part"* ]]; then
-			echo "not in DIAGNOSTICS: $part" >&3
-			missing=$((missing + 1))
-		fi
-	done <<<"$output"
-	[ "$n" -ge 30 ] || fail "only $n message parts found"
-	[ "$missing" -eq 0 ]
+	assert_messages_documented gwctl.8 30 'warnx|errx|usage_error' \
+	    '1|"[a-z]*"|NULL|[a-z_]+' "$ROOT"/gwctl/*.c
 }
 
 @test "the man pages are mandoc -Tlint clean" {
-	cd "$ROOT/man"
-	run mandoc -Tlint -Wstyle gwctl.8 gw-schema.5 gw.7
-	# The system's mandoc.db may predate a package: not about our pages.
-	local rest
-	rest=$(printf '%s\n' "$output" | grep -v 'outdated mandoc.db' || true)
-	[ -z "$rest" ] || fail "$rest"
+	assert_lint_clean gwctl.8 gw-schema.5 gw.7
 }
 
 @test "gw-schema(5) documents every table and column of the schema" {

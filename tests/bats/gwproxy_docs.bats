@@ -14,12 +14,6 @@ setup()
 	[ -x "$GWPROXY" ] || fail "no gwproxy at $GWPROXY (run make first)"
 }
 
-# A man page rendered as plain text, one section, whitespace collapsed.
-section() {
-	mandoc -Tascii "$ROOT/man/$1" | col -b |
-	    sed -n "/^$2\$/,/^[A-Z][A-Z ]*\$/p" | tr -s ' \t\n' ' '
-}
-
 @test "gwproxy(8) SYNOPSIS is the usage gwproxy --help prints" {
 	run -0 "$GWPROXY" --help
 	local usage synopsis
@@ -108,43 +102,13 @@ PY
 }
 
 @test "every message gwproxy prints is in gwproxy(8) DIAGNOSTICS" {
-	local diag
-	diag=$(section gwproxy.8 DIAGNOSTICS)
 	# The literal parts of each message format in gwproxy/: err(3) and
 	# friends, log lines, usage errors, control socket error replies.
-	run -0 python3 - "$ROOT"/gwproxy/*.c <<'PY'
-import re, sys
-call = re.compile(
-    r'\b(?:warnx|warn|errx|err|gw_fatalx|gw_log|usage|gw_ctl_reply_error)'
-    r'\s*\(\s*(?:(?:[0-9]+|GW_LOG_[A-Z]+|rq\.rq_json|&?out)\s*,\s*)*'
-    r'((?:"(?:[^"\\]|\\.)*"\s*)+)')
-for path in sys.argv[1:]:
-    src = open(path).read()
-    for m in call.finditer(src):
-        fmt = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
-        fmt = fmt.replace('\\"', '"').replace('\\n', ' ')
-        for part in re.split(r'%[-0-9.*]*(?:ll|l|z)?[sducfx]', fmt):
-            part = part.strip(' :;,-')
-            if len(part) >= 10 and re.search(r'[a-z]{4}', part):
-                print(part)
-PY
-	local part missing=0 n=0
-	while IFS= read -r part; do
-		n=$((n + 1))
-		if [[ "$diag" != *"$part"* ]]; then
-			echo "not in DIAGNOSTICS: $part" >&3
-			missing=$((missing + 1))
-		fi
-	done <<<"$output"
-	[ "$n" -ge 25 ] || fail "only $n message parts found"
-	[ "$missing" -eq 0 ]
+	assert_messages_documented gwproxy.8 25 \
+	    'warnx|warn|errx|err|gw_fatalx|gw_log|usage|gw_ctl_reply_error' \
+	    '[0-9]+|GW_LOG_[A-Z]+|rq\.rq_json|&?out' "$ROOT"/gwproxy/*.c
 }
 
 @test "gwproxy(8) is mandoc -Tlint clean" {
-	cd "$ROOT/man"
-	run mandoc -Tlint -Wstyle gwproxy.8
-	# The system's mandoc.db may predate a package: not about our pages.
-	local rest
-	rest=$(printf '%s\n' "$output" | grep -v 'outdated mandoc.db' || true)
-	[ -z "$rest" ] || fail "$rest"
+	assert_lint_clean gwproxy.8
 }

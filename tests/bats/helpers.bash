@@ -185,3 +185,44 @@ gw_user()
 		id -un
 	fi
 }
+
+# section PAGE NAME: section NAME of man/PAGE as plain text, whitespace
+# collapsed.
+section()
+{
+	mandoc -Tascii "$BATS_TEST_DIRNAME/../../man/$1" | col -b |
+	    sed -n "/^$2\$/,/^[A-Z][A-Z ]*\$/p" | tr -s ' \t\n' ' '
+}
+
+# assert_messages_documented PAGE MIN CALLS ARGS FILE...: every literal
+# part of the messages the CALLS in FILE... print (tests/bats/msgparts.py)
+# is in the DIAGNOSTICS of man/PAGE, and there are at least MIN of them.
+assert_messages_documented()
+{
+	local page=$1 min=$2 calls=$3 args=$4 diag part missing=0 n=0
+	shift 4
+	diag=$(section "$page" DIAGNOSTICS)
+	run -0 python3 "$BATS_TEST_DIRNAME/msgparts.py" "$calls" "$args" "$@"
+	while IFS= read -r part; do
+		n=$((n + 1))
+		if [[ "$diag" != *"$part"* ]]; then
+			echo "not in DIAGNOSTICS: $part" >&3
+			missing=$((missing + 1))
+		fi
+	done <<<"$output"
+	[ "$n" -ge "$min" ] || fail "only $n message parts found"
+	[ "$missing" -eq 0 ]
+}
+
+# assert_lint_clean PAGE...: mandoc -Tlint -Wstyle finds nothing in the
+# pages but the notice that the system's mandoc.db predates a package.
+assert_lint_clean()
+{
+	local rest
+
+	# Inside man/, so the pages' references to each other resolve.
+	cd "$BATS_TEST_DIRNAME/../../man" || fail "no man/"
+	run mandoc -Tlint -Wstyle "$@"
+	rest=$(printf '%s\n' "$output" | grep -v 'outdated mandoc.db' || true)
+	[ -z "$rest" ] || fail "$rest"
+}

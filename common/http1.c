@@ -127,14 +127,31 @@ struct http1_body_ctx {
 	int	bc_complete;
 };
 
-/* tchar of RFC 9110 5.6.2. */
+/*
+ * tchar of RFC 9110 5.6.2, as a table: a field name is checked byte by
+ * byte on every head.
+ */
+#define T1(c)	[(unsigned char)(c)] = 1
+static const unsigned char http1_tchar[256] = {
+	T1('!'), T1('#'), T1('$'), T1('%'), T1('&'), T1('\''), T1('*'),
+	T1('+'), T1('-'), T1('.'), T1('^'), T1('_'), T1('`'), T1('|'), T1('~'),
+	T1('0'), T1('1'), T1('2'), T1('3'), T1('4'), T1('5'), T1('6'), T1('7'),
+	T1('8'), T1('9'),
+	T1('A'), T1('B'), T1('C'), T1('D'), T1('E'), T1('F'), T1('G'), T1('H'),
+	T1('I'), T1('J'), T1('K'), T1('L'), T1('M'), T1('N'), T1('O'), T1('P'),
+	T1('Q'), T1('R'), T1('S'), T1('T'), T1('U'), T1('V'), T1('W'), T1('X'),
+	T1('Y'), T1('Z'),
+	T1('a'), T1('b'), T1('c'), T1('d'), T1('e'), T1('f'), T1('g'), T1('h'),
+	T1('i'), T1('j'), T1('k'), T1('l'), T1('m'), T1('n'), T1('o'), T1('p'),
+	T1('q'), T1('r'), T1('s'), T1('t'), T1('u'), T1('v'), T1('w'), T1('x'),
+	T1('y'), T1('z')
+};
+#undef T1
+
 static int
 http1_is_tchar(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return http1_tchar[c];
 }
 
 /* field-vchar, SP or HTAB (RFC 9110 5.5): no CTL but HTAB, no NUL. */
@@ -185,10 +202,93 @@ http1_ci_eq(const char *a, size_t alen, const char *b, size_t blen)
 	return 1;
 }
 
-static int
-http1_name_is(const struct gw_http1_hdr *h, const char *name)
+/* The names gw_http1_field_kind() knows, by kind. */
+static const char *const http1_field_names[] = {
+	[GW_HF_CONNECTION] = "Connection",
+	[GW_HF_CONTENT_LENGTH] = "Content-Length",
+	[GW_HF_EXPECT] = "Expect",
+	[GW_HF_HOST] = "Host",
+	[GW_HF_KEEP_ALIVE] = "Keep-Alive",
+	[GW_HF_PROXY_CONNECTION] = "Proxy-Connection",
+	[GW_HF_TE] = "TE",
+	[GW_HF_TRAILER] = "Trailer",
+	[GW_HF_TRANSFER_ENCODING] = "Transfer-Encoding",
+	[GW_HF_UPGRADE] = "Upgrade",
+	[GW_HF_X_FORWARDED_FOR] = "X-Forwarded-For",
+	[GW_HF_X_FORWARDED_HOST] = "X-Forwarded-Host",
+	[GW_HF_X_FORWARDED_PROTO] = "X-Forwarded-Proto",
+	[GW_HF_X_REQUEST_ID] = "X-Request-Id"
+};
+
+/*
+ * By length and first letter, at most one comparison: this runs for every
+ * field line of every head.
+ */
+enum gw_http1_field
+gw_http1_field_kind(const char *name, size_t len)
 {
-	return http1_ci_eq(h->h_name, h->h_name_len, name, strlen(name));
+	enum gw_http1_field	k;
+
+	if (len < 2)
+		return GW_HF_OTHER;
+	switch (len) {
+	case 2:
+		k = GW_HF_TE;
+		break;
+	case 4:
+		k = GW_HF_HOST;
+		break;
+	case 6:
+		k = GW_HF_EXPECT;
+		break;
+	case 7:
+		k = http1_lower(name[0]) == 'u' ? GW_HF_UPGRADE :
+		    GW_HF_TRAILER;
+		break;
+	case 10:
+		k = http1_lower(name[0]) == 'c' ? GW_HF_CONNECTION :
+		    GW_HF_KEEP_ALIVE;
+		break;
+	case 12:
+		k = GW_HF_X_REQUEST_ID;
+		break;
+	case 14:
+		k = GW_HF_CONTENT_LENGTH;
+		break;
+	case 15:
+		k = GW_HF_X_FORWARDED_FOR;
+		break;
+	case 16:
+		k = http1_lower(name[0]) == 'p' ? GW_HF_PROXY_CONNECTION :
+		    GW_HF_X_FORWARDED_HOST;
+		break;
+	case 17:
+		k = http1_lower(name[0]) == 't' ? GW_HF_TRANSFER_ENCODING :
+		    GW_HF_X_FORWARDED_PROTO;
+		break;
+	default:
+		return GW_HF_OTHER;
+	}
+	return http1_ci_eq(name, len, http1_field_names[k], len) ? k :
+	    GW_HF_OTHER;
+}
+
+/* RFC 9110 7.6.1, plus Proxy-Connection and Keep-Alive of old. */
+static int
+http1_kind_is_hop(enum gw_http1_field k)
+{
+	switch (k) {
+	case GW_HF_CONNECTION:
+	case GW_HF_KEEP_ALIVE:
+	case GW_HF_PROXY_CONNECTION:
+	case GW_HF_TE:
+	case GW_HF_TRAILER:
+	case GW_HF_TRANSFER_ENCODING:
+	case GW_HF_UPGRADE:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -451,6 +551,7 @@ http1_field_line(const char *l, size_t n, struct gw_http1_hdr *h)
 	}
 	h->h_name = l;
 	h->h_name_len = i;
+	h->h_kind = gw_http1_field_kind(l, i);
 	for (s = i + 1; s < n; s++)
 		if (!http1_is_vchar_ws((unsigned char)l[s]))
 			return GW_HTTP1_E_FIELD_VALUE;
@@ -573,12 +674,39 @@ http1_host_ok(const char *v, size_t len)
 	return 1;
 }
 
+/* What the Connection fields say (RFC 9110 7.6.1), in one pass. */
+struct http1_conn {
+	int	cn_close;
+	int	cn_keep_alive;
+	int	cn_upgrade;
+	int	cn_names;	/* names a field not hop-by-hop anyway */
+};
+
+static int
+http1_conn_element(const char *el, size_t len, void *arg)
+{
+	struct http1_conn	*cn = arg;
+
+	if (len == 0)
+		return 0;
+	if (http1_ci_eq(el, len, "close", 5))
+		cn->cn_close = cn->cn_names = 1;	/* a "Close" field too */
+	else if (http1_ci_eq(el, len, "keep-alive", 10))
+		cn->cn_keep_alive = 1;	/* also names the field */
+	else if (http1_ci_eq(el, len, "upgrade", 7))
+		cn->cn_upgrade = 1;	/* also names the field */
+	else if (!http1_kind_is_hop(gw_http1_field_kind(el, len)))
+		cn->cn_names = 1;
+	return 0;
+}
+
 /* Step 3.  What the fields say about the message. */
 static enum gw_http1_err
 http1_derive(struct gw_http1_head *hd)
 {
 	const struct gw_http1_hdr	*h;
 	struct http1_te			 te = { 0, 0 };
+	struct http1_conn		 cn = { 0, 0, 0, 0 };
 	size_t				 i, ncl, nte, nhost;
 	int64_t				 cl = -1;
 	int				 cl_bad, te_bad, c_close, c_ka, c_up;
@@ -589,31 +717,47 @@ http1_derive(struct gw_http1_head *hd)
 	cl_bad = te_bad = c_close = c_ka = c_up = has_upgrade = 0;
 	for (i = 0; i < hd->hd_nhdrs; i++) {
 		h = &hd->hd_hdrs[i];
-		if (http1_name_is(h, "Content-Length")) {
+		switch (h->h_kind) {
+		case GW_HF_CONTENT_LENGTH:
 			if (ncl++ > 0 || (cl = http1_content_length(h->h_value,
 			    h->h_value_len)) < 0)
 				cl_bad = 1;
-		} else if (http1_name_is(h, "Transfer-Encoding")) {
+			break;
+		case GW_HF_TRANSFER_ENCODING:
 			/* Several fields make one list (RFC 9110 5.3). */
 			nte++;
 			if (http1_list_each(h->h_value, h->h_value_len,
 			    http1_te_element, &te) != 0)
 				te_bad = 1;
-		} else if (http1_name_is(h, "Host")) {
+			break;
+		case GW_HF_HOST:
 			if (nhost++ == 0)
 				hd->hd_host = h;
-		} else if (http1_name_is(h, "Connection")) {
-			c_close |= gw_http1_hdr_has_token(h, "close");
-			c_ka |= gw_http1_hdr_has_token(h, "keep-alive");
-			c_up |= gw_http1_hdr_has_token(h, "upgrade");
-		} else if (http1_name_is(h, "Upgrade"))
-			has_upgrade = 1;
-		else if (http1_name_is(h, "Expect") && req &&
-		    hd->hd_minor == 1)
+			break;
+		case GW_HF_CONNECTION:
+			hd->hd_connection = 1;
+			(void)http1_list_each(h->h_value, h->h_value_len,
+			    http1_conn_element, &cn);
+			break;
+		case GW_HF_UPGRADE:
+			if (hd->hd_upgrade_hdr == NULL)
+				hd->hd_upgrade_hdr = h;
+			break;
+		case GW_HF_EXPECT:
 			/* RFC 9110 10.1.1: ignored in an HTTP/1.0 request. */
-			hd->hd_expect_continue |=
-			    gw_http1_hdr_has_token(h, "100-continue");
+			if (req && hd->hd_minor == 1)
+				hd->hd_expect_continue |=
+				    gw_http1_hdr_has_token(h, "100-continue");
+			break;
+		default:
+			break;
+		}
 	}
+	c_close = cn.cn_close;
+	c_ka = cn.cn_keep_alive;
+	c_up = cn.cn_upgrade;
+	has_upgrade = hd->hd_upgrade_hdr != NULL;
+	hd->hd_conn_names = cn.cn_names;
 
 	/* RFC 9112 6.1, 6.3: every one of these is a smuggling vector. */
 	if (nte > 0 && ncl > 0)
@@ -807,6 +951,8 @@ gw_http1_parse_head(const char *buf, size_t len, enum gw_http1_type type,
 	hd->hd_chunked = hd->hd_keep_alive = hd->hd_upgrade = 0;
 	hd->hd_expect_continue = 0;
 	hd->hd_host = NULL;
+	hd->hd_upgrade_hdr = NULL;
+	hd->hd_connection = hd->hd_conn_names = 0;
 
 	if (len == 0)
 		return GW_HTTP1_NEED_MORE;
@@ -819,6 +965,7 @@ gw_http1_parse_head(const char *buf, size_t len, enum gw_http1_type type,
 		hd->hd_len = 0;
 		hd->hd_nhdrs = 0;
 		hd->hd_host = NULL;
+		hd->hd_upgrade_hdr = NULL;
 		return e;
 	}
 	return GW_HTTP1_OK;
@@ -837,6 +984,17 @@ gw_http1_find(const struct gw_http1_head *hd, const char *name)
 	return NULL;
 }
 
+const struct gw_http1_hdr *
+gw_http1_find_kind(const struct gw_http1_head *hd, enum gw_http1_field kind)
+{
+	size_t	i;
+
+	for (i = 0; i < hd->hd_nhdrs; i++)
+		if (hd->hd_hdrs[i].h_kind == kind)
+			return &hd->hd_hdrs[i];
+	return NULL;
+}
+
 int
 gw_http1_hdr_has_token(const struct gw_http1_hdr *h, const char *token)
 {
@@ -846,30 +1004,40 @@ gw_http1_hdr_has_token(const struct gw_http1_hdr *h, const char *token)
 	    strlen(token));
 }
 
+/* 1 when a Connection field of hd lists name[0..len). */
+static int
+http1_conn_lists(const struct gw_http1_head *hd, const char *name, size_t len)
+{
+	const struct gw_http1_hdr	*h;
+	size_t				 i;
+
+	for (i = 0; i < hd->hd_nhdrs; i++) {
+		h = &hd->hd_hdrs[i];
+		if (h->h_kind == GW_HF_CONNECTION &&
+		    http1_list_has(h->h_value, h->h_value_len, name, len))
+			return 1;
+	}
+	return 0;
+}
+
 int
 gw_http1_is_hop_by_hop(const struct gw_http1_head *hd, const char *name,
     size_t name_len)
 {
-	/* RFC 9110 7.6.1, plus Proxy-Connection and Keep-Alive of old. */
-	static const char *const fixed[] = {
-		"Connection", "Keep-Alive", "Proxy-Connection", "TE",
-		"Trailer", "Transfer-Encoding", "Upgrade"
-	};
-	const struct gw_http1_hdr	*h;
-	size_t				 i;
+	if (http1_kind_is_hop(gw_http1_field_kind(name, name_len)))
+		return 1;
+	return hd != NULL && http1_conn_lists(hd, name, name_len);
+}
 
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (http1_ci_eq(name, name_len, fixed[i], strlen(fixed[i])))
-			return 1;
-	if (hd == NULL)
-		return 0;
-	for (i = 0; i < hd->hd_nhdrs; i++) {
-		h = &hd->hd_hdrs[i];
-		if (http1_name_is(h, "Connection") &&
-		    http1_list_has(h->h_value, h->h_value_len, name, name_len))
-			return 1;
-	}
-	return 0;
+int
+gw_http1_hdr_is_hop(const struct gw_http1_head *hd,
+    const struct gw_http1_hdr *h)
+{
+	if (http1_kind_is_hop(h->h_kind))
+		return 1;
+	/* A listed name that is hop-by-hop anyway set no hd_conn_names. */
+	return hd->hd_conn_names &&
+	    http1_conn_lists(hd, h->h_name, h->h_name_len);
 }
 
 static int

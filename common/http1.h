@@ -88,12 +88,35 @@ const char	*gw_http1_err_str(enum gw_http1_err e);
 /* The status gwproxy answers a request head error with: 400, 414, 431... */
 int		 gw_http1_err_status(enum gw_http1_err e);
 
+/*
+ * The fields the parser and a proxy act on, recognised once per field
+ * line while it is scanned, so that nobody compares names again.
+ */
+enum gw_http1_field {
+	GW_HF_OTHER = 0,
+	GW_HF_CONNECTION,
+	GW_HF_CONTENT_LENGTH,
+	GW_HF_EXPECT,
+	GW_HF_HOST,
+	GW_HF_KEEP_ALIVE,
+	GW_HF_PROXY_CONNECTION,
+	GW_HF_TE,
+	GW_HF_TRAILER,
+	GW_HF_TRANSFER_ENCODING,
+	GW_HF_UPGRADE,
+	GW_HF_X_FORWARDED_FOR,
+	GW_HF_X_FORWARDED_HOST,
+	GW_HF_X_FORWARDED_PROTO,
+	GW_HF_X_REQUEST_ID
+};
+
 /* One field line; pointers into the parsed buffer, not terminated. */
 struct gw_http1_hdr {
-	const char	*h_name;
-	size_t		 h_name_len;
-	const char	*h_value;	/* leading and trailing OWS removed */
-	size_t		 h_value_len;
+	const char		*h_name;
+	size_t			 h_name_len;
+	const char		*h_value;	/* leading and trailing OWS removed */
+	size_t			 h_value_len;
+	enum gw_http1_field	 h_kind;
 };
 
 struct gw_http1_head {
@@ -117,6 +140,14 @@ struct gw_http1_head {
 	int			 hd_upgrade;	/* Connection: upgrade + Upgrade */
 	int			 hd_expect_continue; /* Expect: 100-continue */
 	const struct gw_http1_hdr *hd_host;	/* NULL: none */
+	const struct gw_http1_hdr *hd_upgrade_hdr; /* first Upgrade, or NULL */
+	int			 hd_connection;	/* has a Connection field */
+	/*
+	 * A Connection field names something other than close, keep-alive
+	 * or a field that is hop-by-hop anyway: each field must then be
+	 * looked up in those lists.
+	 */
+	int			 hd_conn_names;
 };
 
 /*
@@ -133,9 +164,20 @@ enum gw_http1_err gw_http1_parse_head(const char *buf, size_t len,
 /* The first field named name (case-insensitive), or NULL. */
 const struct gw_http1_hdr *gw_http1_find(const struct gw_http1_head *hd,
 		    const char *name);
+/* The first field of that kind (not GW_HF_OTHER), or NULL. */
+const struct gw_http1_hdr *gw_http1_find_kind(const struct gw_http1_head *hd,
+		    enum gw_http1_field kind);
 /* 1 when the comma-separated list value of h holds token (any case). */
 int		 gw_http1_hdr_has_token(const struct gw_http1_hdr *h,
 		    const char *token);
+/* The kind of field name[0..len), any case: GW_HF_OTHER when none. */
+enum gw_http1_field gw_http1_field_kind(const char *name, size_t len);
+/*
+ * 1 when field h of hd is hop-by-hop for a proxy: as
+ * gw_http1_is_hop_by_hop(), without comparing names in the common case.
+ */
+int		 gw_http1_hdr_is_hop(const struct gw_http1_head *hd,
+		    const struct gw_http1_hdr *h);
 /*
  * 1 when a field of that name is hop-by-hop for a proxy: the fixed set of
  * RFC 9110 7.6.1 (Connection, Keep-Alive, Proxy-Connection, TE, Trailer,

@@ -231,5 +231,10 @@ void		 pools_free(struct worker *w);
 
 /* Monotonic clock in nanoseconds. */
 int64_t		 px_now_ns(void);
+/*
+ * CLOCK_MONOTONIC_COARSE in ns: a few ms of resolution, no TSC read; for
+ * the timers, which only need to be right to a few ms.
+ */
+int64_t		 px_coarse_ns(void);
 
 #endif /* GWPROXY_H */

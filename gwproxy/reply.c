@@ -90,7 +90,9 @@ edited_away(const struct gw_route *rt, int phase, const struct gw_http1_hdr *h)
 	const struct gw_hdr_edit	*he;
 	size_t				 i;
 
-	for (i = 0; rt != NULL && i < rt->rt_nedits; i++) {
+	if (rt == NULL || rt->rt_nedits == 0)
+		return 0;
+	for (i = 0; i < rt->rt_nedits; i++) {
 		he = &rt->rt_edits[i];
 		if (he->he_phase == phase && he->he_op != GW_EDIT_ADD &&
 		    name_is(h, he->he_name))
@@ -118,13 +120,71 @@ add_edits(struct gw_buf *out, const struct gw_route *rt, int phase)
  * body goes through as received, so its framing field must too.
  */
 static int
-drop_hop(const struct gw_http1_head *hd, int conn, const struct gw_http1_hdr *h)
+drop_hop(const struct gw_http1_head *hd, const struct gw_http1_hdr *h)
 {
-	if (name_is(h, "transfer-encoding"))
+	return h->h_kind != GW_HF_TRANSFER_ENCODING &&
+	    gw_http1_hdr_is_hop(hd, h);
+}
+
+/*
+ * Field lines forwarded as received go out in runs: lines that follow
+ * each other in the received head are one memcpy, not four appends each
+ * (name, colon, value, CRLF).  A run holds whole lines, CRLF included.
+ */
+struct run {
+	const char	*ru_start;	/* NULL: empty */
+	const char	*ru_end;
+};
+
+static void
+run_flush(struct gw_buf *out, struct run *ru)
+{
+	if (ru->ru_start != NULL)
+		gw_buf_append(out, ru->ru_start,
+		    (size_t)(ru->ru_end - ru->ru_start));
+	ru->ru_start = NULL;
+}
+
+/* Adds field line h, a line of a head gw_http1_parse_head() accepted. */
+static void
+run_add(struct gw_buf *out, struct run *ru, const struct gw_http1_hdr *h)
+{
+	const char	*e = h->h_value + h->h_value_len;
+
+	/* Only trailing OWS lies between the value and CRLF (http1.c). */
+	while (*e != '\r')
+		e++;
+	e += 2;
+	if (ru->ru_start != NULL && ru->ru_end == h->h_name) {
+		ru->ru_end = e;
+		return;
+	}
+	run_flush(out, ru);
+	ru->ru_start = h->h_name;
+	ru->ru_end = e;
+}
+
+/* Whether reply_request_head() forwards field h as it came. */
+static int
+req_keep(const struct reply_req *rr, const struct gw_http1_hdr *h)
+{
+	switch (h->h_kind) {
+	case GW_HF_X_FORWARDED_PROTO:
+	case GW_HF_X_FORWARDED_HOST:
 		return 0;
-	/* Without a Connection field only the fixed set is hop-by-hop. */
-	return gw_http1_is_hop_by_hop(conn ? hd : NULL, h->h_name,
-	    h->h_name_len);
+	case GW_HF_X_REQUEST_ID:
+		if (rr->rr_add_request_id)
+			return 0;
+		break;
+	case GW_HF_HOST:
+		if (rr->rr_host != NULL)
+			return 0;
+		break;
+	default:
+		break;
+	}
+	return !drop_hop(rr->rr_head, h) &&
+	    !edited_away(rr->rr_route, GW_PHASE_REQUEST, h);
 }
 
 void
@@ -132,10 +192,9 @@ reply_request_head(struct gw_buf *out, const struct reply_req *rr)
 {
 	const struct gw_http1_head	*hd = rr->rr_head;
 	const struct gw_http1_hdr	*h, *up;
-	int				 conn = gw_http1_find(hd,
-					    "connection") != NULL;
 	/* The longest target, plus the longest rewrite. */
 	char				 path[GW_HTTP1_LINE_MAX + GW_PATH_MAX];
+	struct run			 ru = { NULL, NULL };
 	size_t				 i, plen;
 	int				 xff = 0;
 
@@ -157,26 +216,26 @@ reply_request_head(struct gw_buf *out, const struct reply_req *rr)
 		PUTS(out, " HTTP/1.1\r\n");
 	for (i = 0; i < hd->hd_nhdrs; i++) {
 		h = &hd->hd_hdrs[i];
-		if (drop_hop(hd, conn, h) || name_is(h, "x-forwarded-proto") ||
-		    name_is(h, "x-forwarded-host") ||
-		    (rr->rr_add_request_id && name_is(h, "x-request-id")) ||
-		    (rr->rr_host != NULL && name_is(h, "host")) ||
-		    edited_away(rr->rr_route, GW_PHASE_REQUEST, h))
+		if (!req_keep(rr, h))
 			continue;
-		if (name_is(h, "x-forwarded-for")) {
-			/* One field: the earlier hops, then this client. */
-			if (!xff++)
-				PUTS(out, "X-Forwarded-For: ");
-			else
-				gw_buf_append(out, ", ", 2);
-			gw_buf_append(out, h->h_value, h->h_value_len);
+		if (h->h_kind == GW_HF_X_FORWARDED_FOR) {
+			xff = 1;	/* joined below */
 			continue;
 		}
-		put_field(out, h->h_name, h->h_name_len, h->h_value,
-		    h->h_value_len);
+		run_add(out, &ru, h);
 	}
+	run_flush(out, &ru);
 	if (xff) {
-		PUTS(out, ", ");
+		/* One field: the earlier hops in order, then this client. */
+		PUTS(out, "X-Forwarded-For: ");
+		for (i = 0; i < hd->hd_nhdrs; i++) {
+			h = &hd->hd_hdrs[i];
+			if (h->h_kind != GW_HF_X_FORWARDED_FOR ||
+			    !req_keep(rr, h))
+				continue;
+			gw_buf_append(out, h->h_value, h->h_value_len);
+			PUTS(out, ", ");
+		}
 		gw_buf_puts(out, rr->rr_client_ip);
 		PUTS(out, "\r\n");
 	} else
@@ -191,7 +250,7 @@ reply_request_head(struct gw_buf *out, const struct reply_req *rr)
 	if (rr->rr_add_request_id)
 		put_field(out, "X-Request-Id", 12, rr->rr_request_id,
 		    strlen(rr->rr_request_id));
-	if (hd->hd_upgrade && (up = gw_http1_find(hd, "upgrade")) != NULL)
+	if (hd->hd_upgrade && (up = hd->hd_upgrade_hdr) != NULL)
 		gw_buf_printf(out, "Connection: upgrade\r\n"
 		    "Upgrade: %.*s\r\n", (int)up->h_value_len, up->h_value);
 	else if (hd->hd_minor == 0)
@@ -207,10 +266,9 @@ reply_response_head(struct gw_buf *out, const char *raw,
 {
 	const struct gw_http1_hdr	*h, *up;
 	const char			*sp, *eol;
+	struct run			 ru = { NULL, NULL };
 	size_t				 i;
-	int				 has_id = 0, conn;
-
-	conn = gw_http1_find(hd, "connection") != NULL;
+	int				 has_id = 0;
 
 	/* The status line as sent, but in our version. */
 	sp = memchr(raw, ' ', hd->hd_len);
@@ -220,24 +278,23 @@ reply_response_head(struct gw_buf *out, const char *raw,
 		    reply_reason(hd->hd_status));
 	else {
 		PUTS(out, "HTTP/1.1");
-		gw_buf_append(out, sp, (size_t)(eol - sp));
-		PUTS(out, "\r\n");
+		/* With its CRLF, the start of the first run. */
+		ru.ru_start = sp;
+		ru.ru_end = eol + 2;
 	}
 	for (i = 0; i < hd->hd_nhdrs; i++) {
 		h = &hd->hd_hdrs[i];
-		if (drop_hop(hd, conn, h) ||
-		    edited_away(rt, GW_PHASE_RESPONSE, h))
+		if (drop_hop(hd, h) || edited_away(rt, GW_PHASE_RESPONSE, h))
 			continue;
-		if (name_is(h, "x-request-id"))
+		if (h->h_kind == GW_HF_X_REQUEST_ID)
 			has_id = 1;
-		put_field(out, h->h_name, h->h_name_len, h->h_value,
-		    h->h_value_len);
+		run_add(out, &ru, h);
 	}
+	run_flush(out, &ru);
 	if (!has_id)
 		put_field(out, "X-Request-Id", 12, request_id,
 		    strlen(request_id));
-	if (hd->hd_status == 101 &&
-	    (up = gw_http1_find(hd, "upgrade")) != NULL)
+	if (hd->hd_status == 101 && (up = hd->hd_upgrade_hdr) != NULL)
 		gw_buf_printf(out, "Connection: upgrade\r\n"
 		    "Upgrade: %.*s\r\n", (int)up->h_value_len, up->h_value);
 	else if (close)

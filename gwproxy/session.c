@@ -16,6 +16,7 @@
  * Every path that ends the session goes through session_close(), which
  * frees everything; callers return at once after it (the session is gone).
  */
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <arpa/inet.h>
@@ -96,8 +97,18 @@ struct session {
 	struct rd		 se_crd;	/* reads se_c's socket */
 	char			 se_ip[INET6_ADDRSTRLEN];
 	enum se_state		 se_state;
+	/*
+	 * One timer per session, re-armed lazily: se_due_ns is when the
+	 * current kind expires, se_armed_ns when the event fires (0: not
+	 * pending).  A later deadline leaves the event as it is and
+	 * on_timer() re-arms it for the rest, so the usual keep-alive cycle
+	 * (header, request, idle: each deadline later than the last) costs
+	 * no event_add(3) per request.
+	 */
 	struct event		*se_timer;	/* owned */
 	enum se_timer		 se_timer_kind;
+	int64_t			 se_due_ns;
+	int64_t			 se_armed_ns;
 	struct event		*se_kick;	/* owned: next pipelined request */
 	TAILQ_ENTRY(session)	 se_entry;
 	int			 se_close;	/* close after this response */
@@ -218,15 +229,38 @@ px_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t
+px_coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+timer_arm(struct session *se, int64_t now, int64_t due)
+{
+	struct timeval	tv;
+	int64_t		us = (due - now) / 1000;
+
+	if (us < 0)
+		us = 0;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	evtimer_add(se->se_timer, &tv);
+	se->se_armed_ns = due;
+}
+
 static void
 timer_set(struct session *se, enum se_timer kind, int64_t ms)
 {
-	struct timeval tv;
+	int64_t	now = px_coarse_ns();
 
 	se->se_timer_kind = kind;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(se->se_timer, &tv);
+	se->se_due_ns = now + ms * 1000000;
+	if (se->se_armed_ns == 0 || se->se_armed_ns > se->se_due_ns)
+		timer_arm(se, now, se->se_due_ns);
 }
 
 /* Milliseconds left until the request's deadline, at least 1. */
@@ -238,11 +272,11 @@ deadline_ms(const struct session *se)
 	return left > 0 ? left : 1;
 }
 
+/* The event may stay pending: on_timer() ignores T_NONE. */
 static void
 timer_clear(struct session *se)
 {
 	se->se_timer_kind = T_NONE;
-	evtimer_del(se->se_timer);
 }
 
 /*
@@ -524,8 +558,11 @@ up_start(struct session *se)
 static void
 up_done(struct session *se, int64_t latency_ns)
 {
-	lb_done(&se->se_ws->ws_lb[se->se_svc], (size_t)se->se_be, latency_ns,
-	    px_now_ns());
+	struct lb	*lb = &se->se_ws->ws_lb[se->se_svc];
+
+	/* The clock only for the policy that keeps an EWMA of latencies. */
+	lb_done(lb, (size_t)se->se_be, latency_ns,
+	    lb->lb_policy == GW_LB_LATENCY ? px_now_ns() : 0);
 	stats_inflight_ref(up_sref(se), -1);
 }
 
@@ -561,13 +598,13 @@ head_rebase(struct gw_http1_head *hd, const char *from, const char *to)
 	}
 }
 
-/* Most pieces one send_now() hands to writev(2). */
+/* Most pieces one send_now() hands to sendmsg(2). */
 #define SEND_IOV	16
 
 /*
  * Sends head[0..hlen) and then n bytes taken from src over bev's socket.
  * When nothing is queued on bev yet, they go straight to the kernel in
- * one writev(2): no event-loop round trip and no epoll_ctl(2) to arm and
+ * one sendmsg(2): no event-loop round trip and no epoll_ctl(2) to arm and
  * disarm a write event, which is most of a small request's cost.  What
  * the kernel does not take (or everything, when bytes are queued already)
  * is queued on bev in order; a socket error is left for bev to find on
@@ -580,6 +617,7 @@ send_now(struct bufferevent *bev, const char *head, size_t hlen,
 	struct evbuffer		*out = bufferevent_get_output(bev);
 	struct evbuffer_iovec	 ev[SEND_IOV];
 	struct iovec		 iov[SEND_IOV + 1];
+	struct msghdr		 msg;
 	size_t			 left = n, hw, bw;
 	ssize_t			 w = 0;
 	int			 niov = 0, nev, i;
@@ -597,8 +635,12 @@ send_now(struct bufferevent *bev, const char *head, size_t hlen,
 			    ev[i].iov_len : left;
 			left -= iov[niov++].iov_len;
 		}
-		if (niov > 0 && (w = writev(bufferevent_getfd(bev), iov,
-		    niov)) < 0)
+		/* sendmsg(2), not writev(2): no VFS layer (see rd.c). */
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)niov;
+		if (niov > 0 && (w = sendmsg(bufferevent_getfd(bev), &msg,
+		    MSG_NOSIGNAL)) < 0)
 			w = 0;
 	}
 	hw = (size_t)w < hlen ? (size_t)w : hlen;
@@ -677,7 +719,8 @@ pick_backend(struct session *se)
 	if (sv->sv_lb == GW_LB_HASH)
 		key = hash_key(se, sv);
 	return lb_pick(&se->se_ws->ws_lb[se->se_svc], key, se->se_tried,
-	    px_now_ns());
+	    sv->sv_lb == GW_LB_LATENCY || sv->sv_lb == GW_LB_LEAST_REQUEST ?
+	    px_now_ns() : 0);
 }
 
 /*
@@ -735,7 +778,7 @@ request_start(struct session *se)
 	 * The client's X-Request-Id is kept when it fits; a longer one is
 	 * replaced, upstream too, so logs and both sides agree on one id.
 	 */
-	id = gw_http1_find(&se->se_rs->rs_req, "x-request-id");
+	id = gw_http1_find_kind(&se->se_rs->rs_req, GW_HF_X_REQUEST_ID);
 	if (id != NULL && id->h_value_len > 0 &&
 	    id->h_value_len < sizeof(se->se_reqid)) {
 		memcpy(se->se_reqid, id->h_value, id->h_value_len);
@@ -1140,7 +1183,7 @@ resp_pump(struct session *se)
 		    !se->se_req_done)
 			se->se_close = 1;
 		keep10 = se->se_rs->rs_req.hd_minor == 0 && !se->se_close;
-		/* Sent below with the first body bytes, in one writev. */
+		/* Sent below with the first body bytes, in one sendmsg. */
 		reply_response_head(&se->se_rs->rs_out, se->se_respraw,
 		    &se->se_rs->rs_resp, se->se_route, se->se_reqid,
 		    se->se_close, keep10);
@@ -1378,13 +1421,30 @@ retry_reset(struct session *se)
 	return retry_elsewhere(se);
 }
 
+/* Early by no more than this, a timer counts as due (see on_timer()). */
+#define TIMER_SLACK_NS	(5 * 1000000)
+
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct session *se = arg;
+	struct session	*se = arg;
+	int64_t		 now;
 
 	(void)fd;
 	(void)what;
+	se->se_armed_ns = 0;
+	if (se->se_timer_kind == T_NONE)
+		return;
+	/*
+	 * Armed for an earlier deadline than the current one: wait for the
+	 * rest.  libevent's clock is coarse (CLOCK_MONOTONIC_COARSE, a few
+	 * ms), so less than that left counts as expired.
+	 */
+	now = px_coarse_ns();
+	if (se->se_due_ns - now > TIMER_SLACK_NS) {
+		timer_arm(se, now, se->se_due_ns);
+		return;
+	}
 	switch (se->se_timer_kind) {
 	case T_IDLE:
 		session_close(se);

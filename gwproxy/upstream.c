@@ -37,9 +37,14 @@ struct upconn {
 	struct rd		 uc_rd;		/* reads uc_bev's socket */
 	/*
 	 * Idle expiry: a timer of its own, not a read timeout, so taking a
-	 * connection from the pool and putting it back costs no epoll_ctl.
+	 * connection from the pool and putting it back costs no epoll_ctl;
+	 * and armed lazily (uc_due_ns: when the idle time ends; uc_armed_ns:
+	 * when the pending event fires, 0 none), so that it costs no
+	 * event_add(3) either while the connection is busy.
 	 */
 	struct event		*uc_idle_timer;	/* owned */
+	int64_t			 uc_due_ns;
+	int64_t			 uc_armed_ns;
 	struct worker		*uc_w;
 	struct pool		*uc_pool;
 	TAILQ_ENTRY(upconn)	 uc_entry;	/* while idle */
@@ -99,11 +104,39 @@ upconn_free(struct upconn *uc)
 }
 
 static void
+idle_arm(struct upconn *uc, int64_t now)
+{
+	struct timeval	tv;
+	int64_t		us = (uc->uc_due_ns - now) / 1000;
+
+	if (us < 0)
+		us = 0;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	evtimer_add(uc->uc_idle_timer, &tv);
+	uc->uc_armed_ns = uc->uc_due_ns;
+}
+
+/* Early by no more than this (libevent's coarse clock), it is due. */
+#define IDLE_SLACK_NS	(5 * 1000000)
+
+static void
 idle_expired(evutil_socket_t fd, short what, void *arg)
 {
+	struct upconn	*uc = arg;
+	int64_t		 now;
+
 	(void)fd;
 	(void)what;
-	upconn_free(arg);
+	uc->uc_armed_ns = 0;
+	if (!uc->uc_idle)
+		return;			/* in use; re-armed when released */
+	now = px_coarse_ns();
+	if (uc->uc_due_ns - now > IDLE_SLACK_NS) {
+		idle_arm(uc, now);	/* released again since armed */
+		return;
+	}
+	upconn_free(uc);
 }
 
 /* An idle connection spoke or closed: it cannot carry a request now. */
@@ -136,7 +169,7 @@ upconn_get(struct worker *w, const struct snap_backend *sb,
 		p->p_nidle--;
 		uc->uc_idle = 0;
 		bufferevent_setcb(uc->uc_bev, NULL, NULL, NULL, NULL);
-		evtimer_del(uc->uc_idle_timer);
+		/* The idle timer stays pending: see uc_armed_ns. */
 		*reused = 1;
 		return uc;
 	}
@@ -174,7 +207,7 @@ upconn_release(struct worker *w, struct upconn *uc, int reusable,
     int64_t idle_timeout_ms)
 {
 	struct pool	*p = uc->uc_pool;
-	struct timeval	 tv;
+	int64_t		 now;
 
 	if (!reusable || p->p_nidle >= PX_POOL_MAX_IDLE ||
 	    atomic_load_explicit(&px.px_draining, memory_order_relaxed) ||
@@ -183,13 +216,14 @@ upconn_release(struct worker *w, struct upconn *uc, int reusable,
 		return;
 	}
 	(void)w;
-	tv.tv_sec = idle_timeout_ms / 1000;
-	tv.tv_usec = (idle_timeout_ms % 1000) * 1000;
+	now = px_coarse_ns();
+	uc->uc_due_ns = now + idle_timeout_ms * 1000000;
 	bufferevent_setcb(uc->uc_bev, NULL, NULL, idle_event, uc);
 	bufferevent_setwatermark(uc->uc_bev, EV_WRITE, 0, 0);
 	rd_setcb(&uc->uc_rd, idle_read, idle_event, uc);
 	rd_enable(&uc->uc_rd);
-	evtimer_add(uc->uc_idle_timer, &tv);
+	if (uc->uc_armed_ns == 0 || uc->uc_armed_ns > uc->uc_due_ns)
+		idle_arm(uc, now);
 	uc->uc_idle = 1;
 	TAILQ_INSERT_HEAD(&p->p_idle, uc, uc_entry);
 	p->p_nidle++;

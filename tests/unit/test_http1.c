@@ -326,6 +326,76 @@ test_find_tokens(void)
 	T_OK(!gw_http1_is_hop_by_hop(NULL, S("X-Hop")), "no hd, no list");
 }
 
+/* Field kinds, and hop-by-hop decided from them. */
+static void
+test_field_kinds(void)
+{
+	static const struct {
+		const char		*name;
+		enum gw_http1_field	 kind;
+	} k[] = {
+		{ "connection", GW_HF_CONNECTION },
+		{ "CONTENT-LENGTH", GW_HF_CONTENT_LENGTH },
+		{ "Expect", GW_HF_EXPECT },
+		{ "host", GW_HF_HOST },
+		{ "Keep-Alive", GW_HF_KEEP_ALIVE },
+		{ "proxy-connection", GW_HF_PROXY_CONNECTION },
+		{ "Te", GW_HF_TE },
+		{ "trailer", GW_HF_TRAILER },
+		{ "Transfer-encoding", GW_HF_TRANSFER_ENCODING },
+		{ "upgrade", GW_HF_UPGRADE },
+		{ "x-forwarded-for", GW_HF_X_FORWARDED_FOR },
+		{ "X-Forwarded-Host", GW_HF_X_FORWARDED_HOST },
+		{ "x-forwarded-PROTO", GW_HF_X_FORWARDED_PROTO },
+		{ "x-request-id", GW_HF_X_REQUEST_ID },
+		/* Same length and first letter, another name. */
+		{ "Hosx", GW_HF_OTHER },
+		{ "Trailers", GW_HF_OTHER },
+		{ "Connectiox", GW_HF_OTHER },
+		{ "Keep-Alivf", GW_HF_OTHER },
+		{ "Transfer-Encodinh", GW_HF_OTHER },
+		{ "X-Forwarded-Prot0", GW_HF_OTHER },
+		{ "Proxy-Connectiom", GW_HF_OTHER },
+		{ "X", GW_HF_OTHER },
+		{ "", GW_HF_OTHER }
+	};
+	const char	*m;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		T_INTEQ(gw_http1_field_kind(k[i].name, strlen(k[i].name)),
+		    k[i].kind, "field kind of \"%s\"", k[i].name);
+
+	m = "GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id: r1\r\n"
+	    "Upgrade: websocket\r\nConnection: upgrade\r\n\r\n";
+	T_ERR(parse(m, strlen(m), REQ), GW_HTTP1_OK, "head with an Upgrade");
+	T_INTEQ(hd.hd_hdrs[1].h_kind, GW_HF_X_REQUEST_ID, "kinds are set");
+	T_OK(gw_http1_find_kind(&hd, GW_HF_X_REQUEST_ID) == &hd.hd_hdrs[1],
+	    "find_kind");
+	T_OK(gw_http1_find_kind(&hd, GW_HF_EXPECT) == NULL,
+	    "find_kind: absent");
+	T_OK(hd.hd_upgrade_hdr == &hd.hd_hdrs[2], "the Upgrade field");
+	T_OK(hd.hd_connection && !hd.hd_conn_names,
+	    "Connection: upgrade names no other field");
+	T_OK(gw_http1_hdr_is_hop(&hd, &hd.hd_hdrs[2]), "Upgrade is hop");
+	T_OK(!gw_http1_hdr_is_hop(&hd, &hd.hd_hdrs[1]), "X-Request-Id not");
+
+	m = "GET / HTTP/1.1\r\nHost: a\r\nClose: 1\r\nX-A: 1\r\n"
+	    "Connection: close\r\n\r\n";
+	T_ERR(parse(m, strlen(m), REQ), GW_HTTP1_OK, "head with Connection: close");
+	T_OK(gw_http1_hdr_is_hop(&hd, &hd.hd_hdrs[1]),
+	    "a Close field is named by Connection: close");
+	T_OK(!gw_http1_hdr_is_hop(&hd, &hd.hd_hdrs[2]), "X-A is not");
+
+	m = "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nKeep-Alive: 5\r\n"
+	    "Connection: keep-alive, x-a\r\n\r\n";
+	T_ERR(parse(m, strlen(m), REQ), GW_HTTP1_OK, "head naming X-A");
+	T_OK(hd.hd_conn_names, "a name beyond the fixed set");
+	T_OK(gw_http1_hdr_is_hop(&hd, &hd.hd_hdrs[1]), "X-A named: hop");
+	T_OK(gw_http1_hdr_is_hop(&hd, &hd.hd_hdrs[2]), "Keep-Alive: hop");
+	T_OK(!gw_http1_hdr_is_hop(&hd, &hd.hd_hdrs[0]), "Host: not");
+}
+
 static void
 test_syntax(void)
 {
@@ -1052,6 +1122,7 @@ main(void)
 	test_strings();
 	test_good_request();
 	test_find_tokens();
+	test_field_kinds();
 	test_syntax();
 	test_gaps();
 	test_framing_fields();

@@ -80,7 +80,7 @@ load_backends(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
 	int			 rc;
 
 	if (sqlite3_prepare_v2(db, "SELECT s.name, b.host, b.port, b.weight, "
-	    "b.admin_state FROM backends b JOIN services s "
+	    "b.admin_state, b.source FROM backends b JOIN services s "
 	    "ON s.id = b.service_id ORDER BY s.name, b.host, b.port", -1, &st,
 	    NULL) != SQLITE_OK) {
 		ERR(db);
@@ -92,6 +92,7 @@ load_backends(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
 		    sqlite3_column_int(st, 2));
 		be->be_weight = sqlite3_column_int(st, 3);
 		be->be_state = gw_db_col_enum(st, 4, gw_admin_names);
+		be->be_source = gw_db_col_enum(st, 5, gw_be_source_names);
 	}
 	if (rc != SQLITE_DONE)
 		ERR(db);

@@ -4,9 +4,9 @@
  * the validation of a whole configuration in validate.c.
  *
  * The defaults and ranges in gw_service_fields are those of the services
- * table in schema v1 (schema.c): the DB's DEFAULT clauses and CHECK
- * constraints and this table must say the same, and tests/unit/test_config.c
- * holds them to it.
+ * table in the schema (schema.c, versions 1 to 3): the DB's DEFAULT
+ * clauses and CHECK constraints and this table must say the same, and
+ * tests/unit/test_config.c holds them to it.
  */
 #include <assert.h>
 #include <stdarg.h>
@@ -33,6 +33,7 @@ const char *const gw_hc_initial_names[] = { "up", "down", NULL };
 const char *const gw_admin_names[] = {
 	"enabled", "drain", "disabled", NULL
 };
+const char *const gw_be_source_names[] = { "static", "dns", NULL };
 const char *const gw_path_type_names[] = {
 	"prefix", "exact", "regex", NULL
 };
@@ -130,6 +131,29 @@ const struct gw_field gw_service_fields[] = {
 	CF_NUM(NULL, "panic_threshold", "panic-threshold",
 	    "panic_threshold_pct", GW_FT_PERCENT, sv_panic_pct, 0, 100, "0%",
 	    "under this % healthy, use all backends"),
+	CF_STR("discovery", "dns", "dns", "discovery_dns", sv_dns_name,
+	    gw_dns_name_norm, GW_FF_NULLABLE, NULL,
+	    "DNS name whose addresses are backends"),
+	CF_NUM("discovery", "port", "dns-port", "discovery_port", GW_FT_INT,
+	    sv_dns_port, 1, CF_PORT_MAX, "80",
+	    "port of the backends found by DNS"),
+	CF_NUM("outlier_detection", "consecutive_5xx", "eject-5xx",
+	    "outlier_5xx", GW_FT_INT, sv_eject_5xx, 0, 1000, "5",
+	    "5xx in a row that eject a backend, 0: off"),
+	CF_NUM("outlier_detection", "consecutive_gateway_failures",
+	    "eject-gateway-failures", "outlier_gateway", GW_FT_INT,
+	    sv_eject_gateway, 0, 1000, "5",
+	    "gateway failures in a row that eject, 0: off"),
+	CF_NUM("outlier_detection", "base_ejection_time", "eject-time",
+	    "outlier_base_ms", GW_FT_DURATION, sv_eject_base_ms, 1, CF_DAY_MS,
+	    "30s", "base ejection time, times n for the n-th"),
+	CF_NUM("outlier_detection", "max_ejection_time", "eject-max-time",
+	    "outlier_max_ms", GW_FT_DURATION, sv_eject_max_ms, 1, CF_DAY_MS,
+	    "5m", "longest ejection, not under --eject-time"),
+	CF_NUM("outlier_detection", "max_ejection_percent",
+	    "eject-max-percent", "outlier_max_pct", GW_FT_PERCENT,
+	    sv_eject_max_pct, 0, 100, "50%",
+	    "most backends ejected at once, in %"),
 };
 const size_t gw_service_nfields =
     sizeof(gw_service_fields) / sizeof(gw_service_fields[0]);
@@ -429,6 +453,7 @@ gw_backend_init(struct gw_backend *be, const char *service,
 	be->be_port = port;
 	be->be_weight = GW_WEIGHT_DEFAULT;
 	be->be_state = GW_ADMIN_ENABLED;
+	be->be_source = GW_BE_STATIC;
 }
 
 void
@@ -453,7 +478,7 @@ gw_backend_equal(const struct gw_backend *a, const struct gw_backend *b)
 	return gw_streq_null(a->be_service, b->be_service) &&
 	    gw_streq_null(a->be_host, b->be_host) &&
 	    a->be_port == b->be_port && a->be_weight == b->be_weight &&
-	    a->be_state == b->be_state;
+	    a->be_state == b->be_state && a->be_source == b->be_source;
 }
 
 char *

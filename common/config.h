@@ -13,9 +13,11 @@
  * parser, the YAML reader, the exporter and the store share one list.
  *
  * Identity: a service and a route by name, a backend by (service, host,
- * port).  Strings in the model are owned by the object holding them;
- * *_free() releases them.  This module does no I/O and runs no SQL; it
- * names DB columns only so store.c can be table driven.
+ * port).  A backend's be_source says who owns its row: gwctl (static) or
+ * gwhealth's DNS discovery (dns); either way there is one per address.
+ * Strings in the model are owned by the object holding them; *_free()
+ * releases them.  This module does no I/O and runs no SQL; it names DB
+ * columns only so store.c can be table driven.
  */
 #ifndef GW_CONFIG_H
 #define GW_CONFIG_H
@@ -57,6 +59,11 @@ enum gw_admin {
 	GW_ADMIN_DRAIN,
 	GW_ADMIN_DISABLED
 };
+/* Who owns a backend row: gwctl (static) or gwhealth's DNS discovery. */
+enum gw_be_source {
+	GW_BE_STATIC,
+	GW_BE_DNS
+};
 enum gw_path_type {
 	GW_PATH_PREFIX,
 	GW_PATH_EXACT,
@@ -77,6 +84,7 @@ extern const char *const gw_lb_names[];
 extern const char *const gw_hc_type_names[];
 extern const char *const gw_hc_initial_names[];
 extern const char *const gw_admin_names[];
+extern const char *const gw_be_source_names[];
 extern const char *const gw_path_type_names[];
 extern const char *const gw_phase_names[];
 extern const char *const gw_edit_op_names[];
@@ -109,6 +117,14 @@ struct gw_service {
 	int64_t	 sv_hc_jitter_pct;
 	int	 sv_hc_initial;		/* enum gw_hc_initial */
 	int64_t	 sv_panic_pct;		/* 0: off */
+	char	*sv_dns_name;		/* discovery; NULL: static only */
+	int64_t	 sv_dns_port;		/* port of discovered backends */
+	/* Passive health (outlier detection) in gwproxy. */
+	int64_t	 sv_eject_5xx;		/* 5xx in a row; 0: off */
+	int64_t	 sv_eject_gateway;	/* gateway failures in a row; 0: off */
+	int64_t	 sv_eject_base_ms;	/* n-th ejection lasts n * base */
+	int64_t	 sv_eject_max_ms;	/* longest ejection, >= base */
+	int64_t	 sv_eject_max_pct;	/* most ejected at once; one always */
 };
 
 struct gw_backend {
@@ -117,6 +133,7 @@ struct gw_backend {
 	int	 be_port;
 	int	 be_weight;
 	int	 be_state;		/* enum gw_admin */
+	int	 be_source;		/* enum gw_be_source */
 };
 
 struct gw_hdr_match {
@@ -310,8 +327,9 @@ struct gw_report {
 
 /*
  * Validates every object and every reference: values in range, cross-field
- * rules (check timeout shorter than interval, rewrite not with regex, a
- * header not both removed and set), backends and routes naming an existing
+ * rules (check timeout shorter than interval, longest ejection not
+ * shorter than the base one, rewrite not with regex, a header not both
+ * removed and set), backends and routes naming an existing
  * service, unique names and backend addresses, regexes that compile, and
  * no two routes that match exactly the same requests.  Reports every
  * problem, not just the first.  Returns the number of problems.

@@ -661,6 +661,30 @@ gw_hc_host_norm(const char *s, const char **errstr)
 }
 
 char *
+gw_dns_name_norm(const char *s, const char **errstr)
+{
+	enum gw_addr_family	 fam;
+	char			*c;
+
+	if (s == NULL || *s == '\0') {
+		*errstr = "empty";
+		return NULL;
+	}
+	c = gw_str_lower(gw_strdup(s));
+	if (gw_host_check(c, &fam, errstr) == -1) {
+		free(c);
+		return NULL;
+	}
+	/* An address has nothing to discover: it is a static backend. */
+	if (fam != GW_ADDR_NAME) {
+		*errstr = "an IP address, not a DNS name";
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+char *
 gw_hc_body_norm(const char *s, const char **errstr)
 {
 	if (s == NULL || *s == '\0') {

@@ -58,6 +58,11 @@ char	*gw_retry_on_norm(const char *s, const char **errstr);
 char	*gw_hc_method_norm(const char *s, const char **errstr);
 /* An optional Host header for health checks: a valid host, lowercased. */
 char	*gw_hc_host_norm(const char *s, const char **errstr);
+/*
+ * A DNS name for discovery: a valid host that is not an IP literal,
+ * lowercased.
+ */
+char	*gw_dns_name_norm(const char *s, const char **errstr);
 /* The body substring a check expects: 1..1024 bytes. */
 char	*gw_hc_body_norm(const char *s, const char **errstr);
 /* The path (and query) a check requests; rules of gw_path_check(). */

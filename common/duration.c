@@ -1,8 +1,9 @@
 /*
- * duration: parsing and formatting of durations and byte sizes, and the
- * two clocks.  The grammar is in duration.h.  Arithmetic is exact integer
- * arithmetic on milliseconds and bytes: no floating point, so "0.1s" is
- * 100 ms on every machine and a value either fits or is refused.
+ * duration: parsing and formatting of durations and byte sizes, parsing of
+ * RFC 3339 times, and the two clocks.  The grammar is in duration.h.
+ * Arithmetic is exact integer arithmetic on milliseconds and bytes: no
+ * floating point, so "0.1s" is 100 ms on every machine and a value either
+ * fits or is refused.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -307,6 +308,104 @@ duration_clock_ms(clockid_t id)
 	if (clock_gettime(id, &ts) == -1)
 		return 0;
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads exactly n digits at *p into *v and advances *p. */
+static int
+time_digits(const char **p, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		*v = *v * 10 + (**p - '0');
+	}
+	return 0;
+}
+
+/*
+ * Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil), so no time zone or libc is involved.
+ */
+static int64_t
+time_days(int64_t y, int m, int d)
+{
+	int64_t	era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* RFC 3339, section 5.6, with its leap-year rule of Appendix C. */
+int
+gw_time_parse(const char *s, int64_t *ms, const char **errstr)
+{
+	static const int mdays[] = {
+		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	const char	*p = s;
+	int		 y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, dig;
+	int64_t		 frac = 0, t;
+	int		 nfrac = 0;
+
+	*errstr = "expected a time such as 2026-11-26T09:30:00Z";
+	if (time_digits(&p, 4, &y) == -1 || *p++ != '-' ||
+	    time_digits(&p, 2, &mo) == -1 || *p++ != '-' ||
+	    time_digits(&p, 2, &d) == -1)
+		return -1;
+	/* RFC 3339 allows a space for readability (section 5.6, NOTE). */
+	if (*p != 'T' && *p != 't' && *p != ' ')
+		return -1;
+	p++;
+	if (time_digits(&p, 2, &h) == -1 || *p++ != ':' ||
+	    time_digits(&p, 2, &mi) == -1 || *p++ != ':' ||
+	    time_digits(&p, 2, &sec) == -1)
+		return -1;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, nfrac++)
+			if (nfrac < 3)
+				frac = frac * 10 + (*p - '0');
+		if (nfrac == 0)
+			return -1;
+		for (dig = nfrac; dig < 3; dig++)
+			frac *= 10;
+	}
+	if (*p == 'Z' || *p == 'z')
+		p++;
+	else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (time_digits(&p, 2, &oh) == -1 || *p++ != ':' ||
+		    time_digits(&p, 2, &om) == -1)
+			return -1;
+	} else
+		return -1;
+	if (*p != '\0')
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !(y % 4 == 0 &&
+	    (y % 100 != 0 || y % 400 == 0))) ||
+	    h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59) {
+		*errstr = "no such date or time";
+		return -1;
+	}
+	/* A leap second (:60) counts as the second before it. */
+	if (sec == 60)
+		sec = 59;
+	t = time_days(y, mo, d) * MS_DAY + h * MS_HOUR + mi * MS_MINUTE +
+	    sec * MS_SECOND + frac;
+	t -= sign * (oh * MS_HOUR + om * MS_MINUTE);
+	if (t < 0) {
+		*errstr = "before 1970";
+		return -1;
+	}
+	*ms = t;
+	return 0;
 }
 
 int64_t

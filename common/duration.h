@@ -7,7 +7,8 @@
  * integer milliseconds; finer parts are rejected, not rounded.
  * Sizes are a decimal integer and an optional unit: B, k/KiB, m/MiB,
  * g/GiB (powers of 1024, the k/m/g spelling as NGINX reads it), and KB, MB,
- * GB (powers of 1000).  Parsing is pure; errors say why in words.
+ * GB (powers of 1000).  Points in time are RFC 3339 date-times.  Parsing
+ * is pure; errors say why in words.
  */
 #ifndef GW_DURATION_H
 #define GW_DURATION_H
@@ -39,6 +40,14 @@ int		 gw_size_parse(const char *s, int64_t *bytes,
 /* "64KiB", "1MiB", "100B"; exact (never rounds).  Returns buf. */
 char		*gw_size_fmt(int64_t bytes, char *buf, size_t len);
 
+/*
+ * Parses an RFC 3339 date-time ("2026-11-26T09:30:00Z",
+ * "2026-11-26 10:30:00.250+01:00"; T or a space, Z or an offset, any
+ * fraction of a second, finer than a millisecond dropped) into
+ * milliseconds since the Unix epoch.  Times before the epoch are refused.
+ * Returns 0, or -1 with *errstr a static reason.
+ */
+int		 gw_time_parse(const char *s, int64_t *ms, const char **errstr);
 /* Wall clock in milliseconds since the Unix epoch. */
 int64_t		 gw_now_ms(void);
 /* Monotonic clock in milliseconds, for timeouts. */

@@ -17,12 +17,22 @@
  *     (RFC 9110 5.5), NUL anywhere;
  *   - Content-Length with Transfer-Encoding; several Content-Length
  *     values that differ or are not all digits (RFC 9112 6.3);
+ *   - a HTAB in a Content-Length, Transfer-Encoding, Connection or
+ *     Proxy-Connection field (http-parser reads "chunked<HTAB>" as not
+ *     chunked), and Content-Length with a
+ *     field whose name begins with Transfer-Encoding (http-parser takes
+ *     "Transfer-EncodingX" for Transfer-Encoding there), and a coding
+ *     that is a part of "chunked" right before a comma ("ch, chunked",
+ *     where http-parser misses the chunked);
  *   - a Transfer-Encoding whose last coding is not chunked, or that
  *     names chunked twice (RFC 9112 6.3, 7);
  *   - several Host fields, or none in an HTTP/1.1 request (RFC 9112 3.2);
  *   - a request line longer than lim->lm_line_max (414), a head longer than
  *     lim->lm_head_max or with more than lim->lm_headers_max fields (431);
  *   - HTTP versions other than 1.0 and 1.1.
+ *
+ * Proxy-Connection is read as Connection (close, keep-alive, upgrade), as
+ * http-parser reads it.
  *
  * Bodies: struct gw_http1_body follows the framing of the message whose
  * head was parsed (Content-Length, chunked, none, or until close for a
@@ -50,6 +60,14 @@ struct gw_http1_limits {
 	size_t	lm_head_max;
 	size_t	lm_headers_max;
 	size_t	lm_line_max;
+	/*
+	 * 1 (the default): after our strict scan, http-parser reads the head
+	 * too and must see the same message, a second opinion against a bug
+	 * in the scan.  It doubles the cost of a head; a caller that trusts
+	 * the sender more than a client (gwproxy, for its backends' responses)
+	 * may turn it off and keep every check of the scan.
+	 */
+	int	lm_crosscheck;
 };
 
 /* The limits above, ready to use. */

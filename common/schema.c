@@ -1,5 +1,5 @@
 /*
- * schema: the gw database schema (versions 1 and 2) and the migration runner.
+ * schema: the gw database schema (versions 1 to 3) and the migration runner.
  * Every table, column and constraint here is documented in gw-schema(5);
  * change both together.  Durations are integer milliseconds (columns end in
  * _ms), times are integer milliseconds since the Unix epoch (columns end in
@@ -29,6 +29,9 @@
 #define HOST_OK(c) \
 	"length(" c ") BETWEEN 1 AND 253 AND " \
 	c " NOT GLOB '*[^0-9A-Za-z.:_-]*'"
+/* A DNS name to resolve: a host, but not an IPv4 or IPv6 literal. */
+#define DNS_OK(c) \
+	HOST_OK(c) " AND " c " NOT GLOB '*:*' AND " c " GLOB '*[^0-9.]*'"
 /* An HTTP token (RFC 9110, 5.6.2), as used for header names. */
 #define TOKEN_OK(c) \
 	"length(" c ") BETWEEN 1 AND 256 AND " \
@@ -345,9 +348,81 @@ static const char v2_response_timeout[] =
 
 static const char *const schema_v2[] = { v2_response_timeout, NULL };
 
+/*
+ * Version 3: health that traffic follows.  Services name a DNS name whose
+ * addresses gwhealth keeps as their backends (source 'dns'), and the
+ * passive health (outlier detection) settings of gwproxy, which records
+ * the backends it ejects in backend_ejections and in the transitions log.
+ * The max >= base rule of the ejection times lives on the second column,
+ * added after the first, so both exist when SQLite checks the old rows.
+ */
+static const char v3_services[] =
+"ALTER TABLE services ADD COLUMN discovery_dns TEXT\n"
+"    CHECK (discovery_dns IS NULL OR (" DNS_OK("discovery_dns") "));\n"
+"ALTER TABLE services ADD COLUMN discovery_port INTEGER NOT NULL\n"
+"    DEFAULT 80 CHECK (discovery_port BETWEEN 1 AND 65535);\n"
+"ALTER TABLE services ADD COLUMN outlier_5xx INTEGER NOT NULL\n"
+"    DEFAULT 5 CHECK (outlier_5xx BETWEEN 0 AND 1000);\n"
+"ALTER TABLE services ADD COLUMN outlier_gateway INTEGER NOT NULL\n"
+"    DEFAULT 5 CHECK (outlier_gateway BETWEEN 0 AND 1000);\n"
+"ALTER TABLE services ADD COLUMN outlier_base_ms INTEGER NOT NULL\n"
+"    DEFAULT 30000 CHECK (" MS_OK("outlier_base_ms") ");\n"
+"ALTER TABLE services ADD COLUMN outlier_max_ms INTEGER NOT NULL\n"
+"    DEFAULT 300000 CHECK (" MS_OK("outlier_max_ms") " AND\n"
+"    outlier_max_ms >= outlier_base_ms);\n"
+"ALTER TABLE services ADD COLUMN outlier_max_pct INTEGER NOT NULL\n"
+"    DEFAULT 50 CHECK (outlier_max_pct BETWEEN 0 AND 100);\n"
+"ALTER TABLE backends ADD COLUMN source TEXT NOT NULL DEFAULT 'static'\n"
+"    CHECK (source IN ('static', 'dns'));\n";
+
+/*
+ * SQLite cannot change a CHECK constraint in place: the transitions log
+ * is rebuilt (create, copy, drop, rename, index), its rows kept with the
+ * source that wrote them all so far.
+ */
+static const char v3_transitions[] =
+"CREATE TABLE health_transitions_v3 (\n"
+"	id		INTEGER PRIMARY KEY,\n"
+"	at		INTEGER NOT NULL CHECK (at >= 0),\n"
+"	service		TEXT NOT NULL,\n"
+"	backend		TEXT NOT NULL,\n"
+"	from_state	TEXT NOT NULL CHECK (from_state IN\n"
+"			    ('unknown', 'up', 'down', 'ejected')),\n"
+"	to_state	TEXT NOT NULL CHECK (to_state IN\n"
+"			    ('unknown', 'up', 'down', 'ejected')),\n"
+"	reason		TEXT NOT NULL,\n"
+"	source		TEXT NOT NULL DEFAULT 'gwhealth'\n"
+"			    CHECK (source IN ('gwhealth', 'gwproxy'))\n"
+");\n"
+"INSERT INTO health_transitions_v3 (id, at, service, backend, from_state,\n"
+"    to_state, reason, source)\n"
+"    SELECT id, at, service, backend, from_state, to_state, reason,\n"
+"    'gwhealth' FROM health_transitions;\n"
+"DROP TABLE health_transitions;\n"
+"ALTER TABLE health_transitions_v3 RENAME TO health_transitions;\n"
+"CREATE INDEX health_transitions_at ON health_transitions(at);\n";
+
+/* State written by gwproxy: the backends its passive health ejected. */
+static const char v3_ejections[] =
+"CREATE TABLE backend_ejections (\n"
+"	backend_id	INTEGER NOT NULL REFERENCES backends(id)\n"
+"			    ON DELETE CASCADE,\n"
+"	instance	TEXT NOT NULL,\n"
+"	ejected_at	INTEGER NOT NULL CHECK (ejected_at >= 0),\n"
+"	until_at	INTEGER NOT NULL CHECK (until_at >= ejected_at),\n"
+"	ejections	INTEGER NOT NULL CHECK (ejections >= 1),\n"
+"	reason		TEXT NOT NULL,\n"
+"	PRIMARY KEY (backend_id, instance)\n"
+");\n";
+
+static const char *const schema_v3[] = {
+	v3_services, v3_transitions, v3_ejections, NULL
+};
+
 const struct gw_migration gw_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
+	{ 3, schema_v3 },
 };
 const int gw_nmigrations = sizeof(gw_migrations) / sizeof(gw_migrations[0]);
 

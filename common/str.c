@@ -206,12 +206,9 @@ buf_grow(struct gw_buf *b, size_t n)
 }
 
 void
-gw_buf_append(struct gw_buf *b, const char *s, size_t n)
+gw_buf_append_grow(struct gw_buf *b, const char *s, size_t n)
 {
-	/* The common case, room already there, without a call. */
-	if (b->b_data == NULL || b->b_len + n + 1 > b->b_cap ||
-	    n > SIZE_MAX - b->b_len - 1)
-		buf_grow(b, n);
+	buf_grow(b, n);
 	if (n > 0)
 		memcpy(b->b_data + b->b_len, s, n);
 	b->b_len += n;

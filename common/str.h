@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 size_t		 gw_strlcpy(char *dst, const char *src, size_t dstsize);
 size_t		 gw_strlcat(char *dst, const char *src, size_t dstsize);
@@ -42,7 +43,21 @@ struct gw_buf {
 	size_t	 b_cap;
 };
 
-void		 gw_buf_append(struct gw_buf *b, const char *s, size_t n);
+/* Appends s[0..n); out of line only when the buffer must grow. */
+void		 gw_buf_append_grow(struct gw_buf *b, const char *s, size_t n);
+
+static inline void
+gw_buf_append(struct gw_buf *b, const char *s, size_t n)
+{
+	/* Inline: heads are built from many short pieces. */
+	if (b->b_data == NULL || n >= b->b_cap - b->b_len) {
+		gw_buf_append_grow(b, s, n);
+		return;
+	}
+	memcpy(b->b_data + b->b_len, s, n);
+	b->b_len += n;
+	b->b_data[b->b_len] = '\0';
+}
 void		 gw_buf_puts(struct gw_buf *b, const char *s);
 void		 gw_buf_printf(struct gw_buf *b, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));

@@ -362,6 +362,14 @@ val_service(struct val *v, size_t i, size_t first)
 		    "interval %s",
 		    gw_duration_fmt(sv->sv_hc_timeout_ms, a, sizeof(a)),
 		    gw_duration_fmt(sv->sv_hc_interval_ms, b, sizeof(b)));
+	/* The n-th ejection lasts n * base, capped: the cap is the larger. */
+	if (sv->sv_eject_max_ms < sv->sv_eject_base_ms)
+		val_report(v, GW_KIND_SERVICE, i,
+		    "outlier_detection.max_ejection_time",
+		    "outlier_detection.max_ejection_time %s is shorter than "
+		    "base_ejection_time %s",
+		    gw_duration_fmt(sv->sv_eject_max_ms, a, sizeof(a)),
+		    gw_duration_fmt(sv->sv_eject_base_ms, b, sizeof(b)));
 }
 
 static void
@@ -390,6 +398,9 @@ val_backend(struct val *v, size_t i, size_t first)
 	if (be->be_state < GW_ADMIN_ENABLED || be->be_state > GW_ADMIN_DISABLED)
 		val_report(v, GW_KIND_BACKEND, i, "state",
 		    "invalid state %d", be->be_state);
+	if (be->be_source < GW_BE_STATIC || be->be_source > GW_BE_DNS)
+		val_report(v, GW_KIND_BACKEND, i, "source",
+		    "invalid source %d", be->be_source);
 	if (first != i)
 		val_report(v, GW_KIND_BACKEND, i, NULL,
 		    "duplicate backend address %s",

@@ -90,7 +90,36 @@ decl_free(struct decl *dc)
 	json_decref(dc->dc_doc);
 }
 
-/* Turns the stored config cf into the one the file asks for. */
+/*
+ * The file as the whole config, but for the backends DNS discovery found
+ * (which no file holds) of the services the file keeps: pruning them would
+ * only make gwhealth add them again.  One the file names is the file's.
+ */
+static void
+decl_prune(struct gw_config *cf, const struct gw_config *fc)
+{
+	struct gw_config	 old = *cf;
+	const struct gw_backend	*be;
+	size_t			 i;
+
+	gw_config_copy(cf, fc);
+	for (i = 0; i < old.cf_nbackends; i++) {
+		be = &old.cf_backends[i];
+		if (be->be_source != GW_BE_DNS ||
+		    gw_config_find_service(cf, be->be_service) < 0 ||
+		    gw_config_find_backend(cf, be->be_service, be->be_host,
+		    be->be_port) >= 0)
+			continue;
+		gw_backend_copy(gw_config_new_backend(cf), be);
+	}
+	gw_config_free(&old);
+}
+
+/*
+ * Turns the stored config cf into the one the file asks for.  A backend
+ * the file names is static, also when DNS discovery found it first: the
+ * file takes it over, and discovery leaves static backends alone.
+ */
 static int
 decl_edit(sqlite3 *db, struct gw_config *cf, void *arg)
 {
@@ -102,8 +131,7 @@ decl_edit(sqlite3 *db, struct gw_config *cf, void *arg)
 
 	(void)db;
 	if (dc->dc_prune) {
-		gw_config_free(cf);
-		gw_config_copy(cf, fc);
+		decl_prune(cf, fc);
 		return 0;
 	}
 	for (i = 0; i < fc->cf_nservices; i++) {

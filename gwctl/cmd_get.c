@@ -1,6 +1,7 @@
 /*
  * cmd_get: gwctl get, describe and export: the config as tables for people
- * and as JSON or YAML for scripts.  The JSON and YAML shapes are those of
+ * and as JSON or YAML for scripts (get health and get events are in
+ * cmd_health.c).  The JSON and YAML shapes are those of
  * conv.c, the same that apply reads, so output can be fed back.
  */
 #include <err.h>
@@ -19,6 +20,13 @@
 #include "gwctl.h"
 #include "opt.h"
 #include "str.h"
+
+/*
+ * get and describe show everything there is, each backend with its
+ * source; their output still reads back with apply, which leaves out
+ * the backends found by DNS.
+ */
+#define GET_FLAGS	(CONV_SOURCE | CONV_DNS)
 
 /* Loads the whole config read-only; exits 1 on failure. */
 static void
@@ -101,7 +109,7 @@ table_backends(const struct gw_config *cf, const char *service)
 	char			 addr[GW_ADDR_STR_MAX], w[16];
 	size_t			 i;
 
-	t = table_new(4, "SERVICE", "ADDRESS", "WEIGHT", "STATE");
+	t = table_new(5, "SERVICE", "ADDRESS", "WEIGHT", "STATE", "SOURCE");
 	for (i = 0; i < cf->cf_nbackends; i++) {
 		be = &cf->cf_backends[i];
 		if (service != NULL && strcmp(service, be->be_service) != 0)
@@ -109,7 +117,8 @@ table_backends(const struct gw_config *cf, const char *service)
 		snprintf(w, sizeof(w), "%d", be->be_weight);
 		table_add(t, be->be_service, gw_addr_fmt(be->be_host,
 		    be->be_port, addr, sizeof(addr)), w,
-		    gw_admin_names[be->be_state]);
+		    gw_admin_names[be->be_state],
+		    gw_be_source_names[be->be_source]);
 	}
 	table_print(t, stdout);
 	table_free(t);
@@ -168,14 +177,15 @@ json_of(const struct gw_config *cf, enum gw_kind kind, const char *name,
 			    (service == NULL ||
 			    strcmp(service, cf->cf_services[i].sv_name) == 0))
 				json_array_append_new(list, conv_service_json(
-				    &cf->cf_services[i], cf));
+				    &cf->cf_services[i], cf, GET_FLAGS));
 		break;
 	case GW_KIND_BACKEND:
 		for (i = 0; i < cf->cf_nbackends; i++)
 			if (service == NULL || strcmp(service,
 			    cf->cf_backends[i].be_service) == 0)
 				json_array_append_new(list, conv_backend_json(
-				    &cf->cf_backends[i], 1));
+				    &cf->cf_backends[i], GET_FLAGS |
+				    CONV_SERVICE));
 		break;
 	default:
 		for (i = 0; i < cf->cf_nroutes; i++)
@@ -228,24 +238,46 @@ cmd_get(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "service",	required_argument,	NULL,	's' },
+		{ "since",	required_argument,	NULL,	'S' },
+		{ "limit",	required_argument,	NULL,	'l' },
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct gw_config	 cf;
 	enum gw_kind		 kind = GW_KIND_SERVICE;
 	const char		*service = NULL, *name = NULL, *what;
+	const char		*since = NULL, *limit = NULL;
 	json_t			*j;
 	int			 c, all = 0;
 
 	opt_reset();
-	while ((c = opt_next(argc, argv, "get", "", opts)) != -1)
+	while ((c = opt_next(argc, argv, "get", "", opts)) != -1) {
 		if (c == 's')
 			service = optarg;
+		else if (c == 'S')
+			since = optarg;
+		else if (c == 'l')
+			limit = optarg;
+	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage_error("get", "missing kind: services, backends, routes "
-		    "or all");
+		usage_error("get", "missing kind: services, backends, routes, "
+		    "all, health or events");
 	what = argv[0];
+	if (strcmp(what, "events") == 0) {
+		if (argc > 1)
+			usage_error("get", "unexpected argument \"%s\"",
+			    argv[1]);
+		return get_events(since, service, limit);
+	}
+	if (since != NULL || limit != NULL)
+		usage_error("get", "--since and --limit are for get events");
+	if (strcmp(what, "health") == 0) {
+		if (argc > 2)
+			usage_error("get", "unexpected argument \"%s\"",
+			    argv[2]);
+		return get_health(argc == 2 ? argv[1] : service);
+	}
 	if (strcmp(what, "all") == 0)
 		all = 1;
 	else if (kind_parse(what, &kind) == -1)
@@ -274,7 +306,7 @@ cmd_get(int argc, char **argv)
 		if (all && service != NULL)
 			usage_error("get", "get all -o %s takes no --service",
 			    gwctl.g_output == OUT_JSON ? "json" : "yaml");
-		j = all ? conv_config_json(&cf) :
+		j = all ? conv_config_json(&cf, GET_FLAGS) :
 		    json_of(&cf, kind, name, service);
 		print_json_or_yaml(j);
 		json_decref(j);
@@ -374,7 +406,8 @@ cmd_describe(int argc, char **argv)
 	load_config(&cf, &db);
 	if (kind == GW_KIND_SERVICE) {
 		if ((i = gw_config_find_service(&cf, name)) >= 0)
-			j = conv_service_json(&cf.cf_services[i], &cf);
+			j = conv_service_json(&cf.cf_services[i], &cf,
+			    GET_FLAGS);
 	} else if (kind == GW_KIND_ROUTE) {
 		if ((i = gw_config_find_route(&cf, name)) >= 0)
 			j = conv_route_json(&cf.cf_routes[i]);
@@ -388,7 +421,8 @@ cmd_describe(int argc, char **argv)
 		svc = gw_strndup(name, (size_t)(slash - name));
 		if ((i = gw_config_find_backend(&cf, svc, a.ad_host,
 		    a.ad_port)) >= 0) {
-			j = conv_backend_json(&cf.cf_backends[i], 1);
+			j = conv_backend_json(&cf.cf_backends[i],
+			    GET_FLAGS | CONV_SERVICE);
 			name = gw_backend_id(&cf.cf_backends[i], id,
 			    sizeof(id));
 		}
@@ -436,7 +470,8 @@ cmd_export(int argc, char **argv)
 	if (gwctl.g_output == OUT_TABLE)
 		gwctl.g_output = OUT_YAML;
 	load_config(&cf, NULL);
-	j = conv_config_json(&cf);
+	/* Only what a file may say: discovery keeps its own backends. */
+	j = conv_config_json(&cf, 0);
 	print_json_or_yaml(j);
 	json_decref(j);
 	gw_config_free(&cf);

@@ -232,7 +232,17 @@ be_edit(sqlite3 *db, struct gw_config *cf, void *arg)
 	(void)db;
 	i = gw_config_find_backend(cf, ba->ba_service, ba->ba_addr.ad_host,
 	    ba->ba_addr.ad_port);
-	if (ba->ba_op == OP_ADD) {
+	if (ba->ba_op == OP_ADD && i >= 0 &&
+	    cf->cf_backends[i].be_source == GW_BE_DNS) {
+		/*
+		 * Adding what discovery found makes it static, as added:
+		 * discovery no longer removes it when DNS drops it.
+		 */
+		be = &cf->cf_backends[i];
+		be->be_weight = GW_WEIGHT_DEFAULT;
+		be->be_state = GW_ADMIN_ENABLED;
+		be->be_source = GW_BE_STATIC;
+	} else if (ba->ba_op == OP_ADD) {
 		if (i >= 0) {
 			warnx("backend \"%s\" already exists", ba->ba_id);
 			return -1;

@@ -267,8 +267,10 @@ conv_field_json(const struct gw_field *f, const struct gw_service *sv)
 }
 
 json_t *
-conv_service_json(const struct gw_service *sv, const struct gw_config *cf)
+conv_service_json(const struct gw_service *sv, const struct gw_config *cf,
+    int flags)
 {
+	const struct gw_backend	*be;
 	const struct gw_field	*f;
 	json_t			*o, *v, *g, *bes;
 	size_t			 i;
@@ -292,11 +294,15 @@ conv_service_json(const struct gw_service *sv, const struct gw_config *cf)
 	}
 	if (cf != NULL) {
 		bes = json_array();
-		for (i = 0; i < cf->cf_nbackends; i++)
-			if (gw_streq_null(cf->cf_backends[i].be_service,
-			    sv->sv_name))
-				json_array_append_new(bes,
-				    conv_backend_json(&cf->cf_backends[i], 0));
+		for (i = 0; i < cf->cf_nbackends; i++) {
+			be = &cf->cf_backends[i];
+			if (!gw_streq_null(be->be_service, sv->sv_name) ||
+			    (be->be_source == GW_BE_DNS &&
+			    !(flags & CONV_DNS)))
+				continue;
+			json_array_append_new(bes, conv_backend_json(be,
+			    flags & ~CONV_SERVICE));
+		}
 		json_object_set_new(o, "backends", bes);
 	}
 	return o;
@@ -421,13 +427,13 @@ conv_service_from_json(json_t *j, struct gw_service *sv, char *errbuf,
  */
 
 json_t *
-conv_backend_json(const struct gw_backend *be, int with_service)
+conv_backend_json(const struct gw_backend *be, int flags)
 {
 	json_t	*o;
 	char	 addr[GW_ADDR_STR_MAX];
 
 	o = json_object();
-	if (with_service)
+	if (flags & CONV_SERVICE)
 		json_object_set_new(o, "service", conv_jstr(be->be_service));
 	json_object_set_new(o, "address", conv_jstr(gw_addr_fmt(be->be_host,
 	    be->be_port, addr, sizeof(addr))));
@@ -438,6 +444,13 @@ conv_backend_json(const struct gw_backend *be, int with_service)
 		    json_string(gw_admin_names[be->be_state]));
 	else
 		json_object_set_new(o, "state", json_integer(be->be_state));
+	if (be->be_source == GW_BE_STATIC && !(flags & CONV_SOURCE))
+		return o;
+	if (be->be_source >= GW_BE_STATIC && be->be_source <= GW_BE_DNS)
+		json_object_set_new(o, "source",
+		    json_string(gw_be_source_names[be->be_source]));
+	else
+		json_object_set_new(o, "source", json_integer(be->be_source));
 	return o;
 }
 
@@ -508,6 +521,14 @@ conv_backend_parse(struct conv_ctx *cx, json_t *j, int nested,
 			    &errstr) == -1)
 				conv_bad_enum(&ob, v, key, text,
 				    gw_admin_names);
+		} else if (strcmp(key, "source") == 0) {
+			if (json_is_null(v) || (text = conv_scalar(&ob, key,
+			    v, num, sizeof(num))) == NULL)
+				continue;
+			if (gw_enum_parse(gw_be_source_names, text,
+			    &be->be_source, &errstr) == -1)
+				conv_bad_enum(&ob, v, key, text,
+				    gw_be_source_names);
 		} else
 			conv_problem(&ob, v, "unknown key \"%s\"", key);
 	}
@@ -940,7 +961,7 @@ conv_route_from_json(json_t *j, struct gw_route *rt, char *errbuf,
  */
 
 json_t *
-conv_config_json(const struct gw_config *cf)
+conv_config_json(const struct gw_config *cf, int flags)
 {
 	json_t	*o, *a;
 	size_t	 i;
@@ -949,7 +970,7 @@ conv_config_json(const struct gw_config *cf)
 	a = json_array();
 	for (i = 0; i < cf->cf_nservices; i++)
 		json_array_append_new(a,
-		    conv_service_json(&cf->cf_services[i], cf));
+		    conv_service_json(&cf->cf_services[i], cf, flags));
 	json_object_set_new(o, "services", a);
 	a = json_array();
 	for (i = 0; i < cf->cf_nroutes; i++)
@@ -1018,8 +1039,13 @@ conv_backends(struct conv_ctx *cx, json_t *list, const char *service,
 				break;
 			}
 		}
-		/* Without an identity (or twice) it cannot be checked. */
-		if (be.be_host == NULL || be.be_service == NULL || dup) {
+		/*
+		 * Without an identity (or twice) it cannot be checked.  One
+		 * found by DNS is discovery's: a file neither adds nor
+		 * changes it, whatever the file says of it.
+		 */
+		if (be.be_host == NULL || be.be_service == NULL || dup ||
+		    be.be_source == GW_BE_DNS) {
 			gw_backend_free(&be);
 			dup = 0;
 			continue;

@@ -208,9 +208,9 @@ change_object_json(enum gw_kind kind, const void *obj)
 		return NULL;
 	switch (kind) {
 	case GW_KIND_SERVICE:
-		return conv_service_json(obj, NULL);
+		return conv_service_json(obj, NULL, 0);
 	case GW_KIND_BACKEND:
-		return conv_backend_json(obj, 1);
+		return conv_backend_json(obj, CONV_SERVICE);
 	default:
 		return conv_route_json(obj);
 	}
@@ -252,6 +252,16 @@ json_field_diff(FILE *fp, json_t *before, json_t *after)
 		flatten(before, NULL, fb);
 	if (after != NULL)
 		flatten(after, NULL, fa);
+	/*
+	 * A backend's record names its source only when it is dns (see
+	 * conv.c): one side without it is static, not unset.
+	 */
+	if (before != NULL && after != NULL &&
+	    (json_object_get(fb, "source") != NULL) !=
+	    (json_object_get(fa, "source") != NULL))
+		json_object_set_new(json_object_get(fb, "source") != NULL ?
+		    fa : fb, "source",
+		    json_string(gw_be_source_names[GW_BE_STATIC]));
 	json_object_foreach(fb, key, vb) {
 		va = json_object_get(fa, key);
 		if (va == NULL)

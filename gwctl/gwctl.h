@@ -7,6 +7,8 @@
  *   cmd_decl.c apply, diff, validate
  *   cmd_hist.c history, rollback
  *   cmd_proxy.c proxy: a running gwproxy, over its control socket
+ *   cmd_health.c get health, get events, status: what gwhealth and
+ *              gwproxy recorded of the backends' health
  *   commit.c   the one write path: validate, diff, store, history
  *   diff.c     comparing two configurations into a change set
  *   conv.c     the model to and from JSON trees (jansson)
@@ -64,6 +66,10 @@ int	cmd_validate(int argc, char **argv);
 int	cmd_history(int argc, char **argv);
 int	cmd_rollback(int argc, char **argv);
 int	cmd_proxy(int argc, char **argv);
+int	cmd_status(int argc, char **argv);
+/* cmd_health.c: get health and get events, called by cmd_get. */
+int	get_health(const char *service);
+int	get_events(const char *since, const char *service, const char *limit);
 
 /* Exit statuses (STYLE.md: 0 success, 1 failure, 2 usage). */
 #define EXIT_USAGE	2
@@ -169,6 +175,55 @@ int	 store_changes_for(sqlite3 *db, int kind, const char *name,
 	    char *errbuf, size_t errlen);
 
 /*
+ * The health of one backend as gwhealth and gwproxy recorded it, for get
+ * health and status; times in ms since the epoch, -1 for none.
+ */
+struct health_row {
+	char	*hr_service;
+	char	*hr_host;
+	int	 hr_port;
+	int	 hr_admin;		/* enum gw_admin */
+	int	 hr_source;		/* enum gw_be_source */
+	int	 hr_hc_type;		/* enum gw_hc_type of the service */
+	int	 hr_initial;		/* enum gw_hc_initial of the service */
+	char	*hr_state;		/* "up", ...; NULL: no health row */
+	int64_t	 hr_since_at;
+	int64_t	 hr_checked_at;		/* -1: never checked */
+	int64_t	 hr_latency_us;
+	char	*hr_reason;
+	int64_t	 hr_pass_streak;
+	int64_t	 hr_fail_streak;
+	int64_t	 hr_eject_until_at;	/* latest end in the future, or -1 */
+	char	*hr_eject_reason;	/* of that ejection */
+};
+/*
+ * The backends of service (NULL: every service) with their health and
+ * whether a gwproxy has them ejected at now, by service, host and port.
+ */
+int	 store_health(sqlite3 *db, const char *service, int64_t now,
+	    struct health_row **out, size_t *n, char *errbuf, size_t errlen);
+void	 health_row_free(struct health_row *v, size_t n);
+
+/* One row of health_transitions. */
+struct health_event {
+	int64_t	 ev_at;
+	char	*ev_service;
+	char	*ev_backend;
+	char	*ev_from;
+	char	*ev_to;
+	char	*ev_reason;
+	char	*ev_source;
+};
+/*
+ * Transitions at or after since, of service (NULL: all), newest first, at
+ * most limit (0: all).
+ */
+int	 store_events(sqlite3 *db, int64_t since, const char *service,
+	    int64_t limit, struct health_event **out, size_t *n, char *errbuf,
+	    size_t errlen);
+void	 health_event_free(struct health_event *v, size_t n);
+
+/*
  * commit.c.  The one write path.  edit() gets the database (inside the
  * transaction, for reads) and the current config (a copy it may change freely) and turns it into the desired one; it returns 0,
  * or -1 after reporting why with warnx (nothing is written).  With dry_run
@@ -200,13 +255,20 @@ int	 report_invalid(const struct gw_config *cf,
 /*
  * conv.c: the model as JSON trees, the shape of export and apply files.
  * A service object carries its backends under "backends" when cf is given.
+ * Backends found by DNS discovery are not declarative config: they are
+ * written only with CONV_DNS, and always say "source: dns"; a static one
+ * says "source: static" only with CONV_SOURCE (get, describe), so export
+ * and the history records stay as they were before discovery existed.
  */
+#define CONV_SERVICE	0x01	/* a backend names its service */
+#define CONV_SOURCE	0x02	/* every backend says its source */
+#define CONV_DNS	0x04	/* include the backends found by DNS */
 json_t	*conv_service_json(const struct gw_service *sv,
-	    const struct gw_config *cf);
-json_t	*conv_backend_json(const struct gw_backend *be, int with_service);
+	    const struct gw_config *cf, int flags);
+json_t	*conv_backend_json(const struct gw_backend *be, int flags);
 json_t	*conv_route_json(const struct gw_route *rt);
 /* The whole config: {"services": [...], "routes": [...]}. */
-json_t	*conv_config_json(const struct gw_config *cf);
+json_t	*conv_config_json(const struct gw_config *cf, int flags);
 
 /*
  * Where each object of a config read from a file came from, so later
@@ -234,7 +296,9 @@ int	 conv_src_line(const struct conv_src *src, json_t *node,
 	    const char *field);
 
 /*
- * Reads a config document.  Reports every problem (unknown keys, bad
+ * Reads a config document.  A backend that says "source: dns" is left out:
+ * discovery, not a file, owns those (gwctl get output reads back
+ * unchanged).  Reports every problem (unknown keys, bad
  * values, wrong types, duplicate names) with warnx as
  * "FILE:LINE: KIND \"NAME\": ..." and returns the count; 0 means out (and
  * src, when not NULL) hold the whole file.  After problems, out still

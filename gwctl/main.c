@@ -41,6 +41,7 @@ static const struct command commands[] = {
 	{ "history",	cmd_history },
 	{ "rollback",	cmd_rollback },
 	{ "proxy",	cmd_proxy },
+	{ "status",	cmd_status },
 };
 
 static const struct option global_longopts[] = {

@@ -1,6 +1,7 @@
 /*
- * store: all of gwctl's SQL.  Loads the config model from the database and
- * writes a change set with its history; see gw-schema(5) for the tables.
+ * store: all of gwctl's SQL.  Loads the config model from the database,
+ * writes a change set with its history, and reads the health state the
+ * daemons write; see gw-schema(5) for the tables.
  * The service columns come from gw_service_fields, so a new service
  * setting needs no change here.
  */
@@ -178,14 +179,14 @@ write_backend(sqlite3 *db, const struct change *ch, char *errbuf,
 	case CHANGE_CREATE:
 		be = ch->ch_after;
 		st = prep(db, "INSERT INTO backends (service_id, host, port, "
-		    "weight, admin_state) VALUES (" SERVICE_ID ", ?2, ?3, ?4, "
-		    "?5)", errbuf, errlen);
+		    "weight, admin_state, source) VALUES (" SERVICE_ID ", ?2, "
+		    "?3, ?4, ?5, ?6)", errbuf, errlen);
 		break;
 	default:
 		be = ch->ch_after;
 		st = prep(db, "UPDATE backends SET weight = ?4, "
-		    "admin_state = ?5 WHERE service_id = " SERVICE_ID
-		    " AND host = ?2 AND port = ?3", errbuf, errlen);
+		    "admin_state = ?5, source = ?6 WHERE service_id = "
+		    SERVICE_ID " AND host = ?2 AND port = ?3", errbuf, errlen);
 		break;
 	}
 	if (st == NULL)
@@ -196,6 +197,7 @@ write_backend(sqlite3 *db, const struct change *ch, char *errbuf,
 	if (ch->ch_op != CHANGE_DELETE) {
 		sqlite3_bind_int(st, 4, be->be_weight);
 		bind_text(st, 5, gw_admin_names[be->be_state]);
+		bind_text(st, 6, gw_be_source_names[be->be_source]);
 	}
 	return run_one(db, st, ch->ch_name, errbuf, errlen);
 }
@@ -522,6 +524,136 @@ hist_change_free(struct hist_change *v, size_t n)
 		free(v[i].hc_name);
 		free(v[i].hc_before);
 		free(v[i].hc_after);
+	}
+	free(v);
+}
+
+/* Column i as an integer, or -1 for NULL. */
+static int64_t
+col_int_or(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return -1;
+	return sqlite3_column_int64(st, i);
+}
+
+int
+store_health(sqlite3 *db, const char *service, int64_t now,
+    struct health_row **out, size_t *n, char *errbuf, size_t errlen)
+{
+	struct health_row	*hr;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	*out = NULL;
+	*n = 0;
+	/*
+	 * Each gwproxy instance ejects on its own: a backend is ejected
+	 * while any instance has it out, until the latest end.
+	 */
+	if ((st = prep(db, "SELECT s.name, b.host, b.port, b.admin_state, "
+	    "b.source, s.hc_type, s.hc_initial, h.state, h.since_at, "
+	    "h.checked_at, h.latency_us, h.reason, h.pass_streak, "
+	    "h.fail_streak, e.until_at, e.reason "
+	    "FROM backends b JOIN services s ON s.id = b.service_id "
+	    "LEFT JOIN backend_health h ON h.backend_id = b.id "
+	    "LEFT JOIN backend_ejections e ON e.rowid = "
+	    "(SELECT rowid FROM backend_ejections WHERE backend_id = b.id "
+	    "AND until_at > ?1 ORDER BY until_at DESC LIMIT 1) "
+	    "WHERE ?2 IS NULL OR s.name = ?2 "
+	    "ORDER BY s.name, b.host, b.port", errbuf, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, service);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = gw_reallocarray(*out, *n + 1, sizeof(**out));
+		hr = &(*out)[(*n)++];
+		hr->hr_service = gw_db_col_strdup(st, 0);
+		hr->hr_host = gw_db_col_strdup(st, 1);
+		hr->hr_port = sqlite3_column_int(st, 2);
+		hr->hr_admin = gw_db_col_enum(st, 3, gw_admin_names);
+		hr->hr_source = gw_db_col_enum(st, 4, gw_be_source_names);
+		hr->hr_hc_type = gw_db_col_enum(st, 5, gw_hc_type_names);
+		hr->hr_initial = gw_db_col_enum(st, 6, gw_hc_initial_names);
+		hr->hr_state = gw_db_col_strdup(st, 7);
+		hr->hr_since_at = col_int_or(st, 8);
+		hr->hr_checked_at = col_int_or(st, 9);
+		hr->hr_latency_us = col_int_or(st, 10);
+		hr->hr_reason = gw_db_col_strdup(st, 11);
+		hr->hr_pass_streak = col_int_or(st, 12);
+		hr->hr_fail_streak = col_int_or(st, 13);
+		hr->hr_eject_until_at = col_int_or(st, 14);
+		hr->hr_eject_reason = gw_db_col_strdup(st, 15);
+	}
+	if (rc != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+health_row_free(struct health_row *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].hr_service);
+		free(v[i].hr_host);
+		free(v[i].hr_state);
+		free(v[i].hr_reason);
+		free(v[i].hr_eject_reason);
+	}
+	free(v);
+}
+
+int
+store_events(sqlite3 *db, int64_t since, const char *service, int64_t limit,
+    struct health_event **out, size_t *n, char *errbuf, size_t errlen)
+{
+	struct health_event	*ev;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	*out = NULL;
+	*n = 0;
+	/* id breaks ties: two transitions of one millisecond, in order. */
+	if ((st = prep(db, "SELECT at, service, backend, from_state, "
+	    "to_state, reason, source FROM health_transitions "
+	    "WHERE at >= ?1 AND (?2 IS NULL OR service = ?2) "
+	    "ORDER BY at DESC, id DESC LIMIT ?3", errbuf, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	bind_text(st, 2, service);
+	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = gw_reallocarray(*out, *n + 1, sizeof(**out));
+		ev = &(*out)[(*n)++];
+		ev->ev_at = sqlite3_column_int64(st, 0);
+		ev->ev_service = gw_db_col_strdup(st, 1);
+		ev->ev_backend = gw_db_col_strdup(st, 2);
+		ev->ev_from = gw_db_col_strdup(st, 3);
+		ev->ev_to = gw_db_col_strdup(st, 4);
+		ev->ev_reason = gw_db_col_strdup(st, 5);
+		ev->ev_source = gw_db_col_strdup(st, 6);
+	}
+	if (rc != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+health_event_free(struct health_event *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].ev_service);
+		free(v[i].ev_backend);
+		free(v[i].ev_from);
+		free(v[i].ev_to);
+		free(v[i].ev_reason);
+		free(v[i].ev_source);
 	}
 	free(v);
 }

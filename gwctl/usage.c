@@ -30,7 +30,10 @@ static const struct usage_cmd usage_cmds[] = {
 	  "route add NAME --service S [route-options]\n"
 	  "route set NAME [--service S] [route-options] [--unset FIELD]...\n"
 	  "route rm NAME" },
-	{ "get", "get services|backends|routes|all [NAME] [--service S]" },
+	{ "get",
+	  "get services|backends|routes|all [NAME] [--service S]\n"
+	  "get health [SERVICE]\n"
+	  "get events [--since DURATION|TIME] [--service S] [--limit N]" },
 	{ "describe", "describe service|backend|route NAME" },
 	{ "export", "export" },
 	{ "apply", "apply -f FILE [--prune] [--dry-run]" },
@@ -39,6 +42,7 @@ static const struct usage_cmd usage_cmds[] = {
 	{ "history", "history [--limit N] [GEN]" },
 	{ "rollback", "rollback GEN [--dry-run]" },
 	{ "proxy", "proxy info|stats|backends|routes|reload [--socket PATH]" },
+	{ "status", "status" },
 };
 
 static const char usage_route_opts[] =
@@ -93,6 +97,11 @@ usage_service_opts(FILE *fp)
 		    f->f_type == GW_FT_DURATION ? "D" :
 		    f->f_type == GW_FT_ENUM ? "WORD" :
 		    f->f_type == GW_FT_STR ? "S" : "N");
+		/* A flag too long for its column gets a line of its own. */
+		if (strlen(flag) > 23) {
+			fprintf(fp, "  %s\n", flag);
+			flag[0] = '\0';
+		}
 		/* Keep to 80 columns: the default goes below when long. */
 		n = snprintf(line, sizeof(line), "  %-23s %s (default %s)",
 		    flag, f->f_help, f->f_default ? f->f_default : "unset");

@@ -7,6 +7,12 @@ load helpers
 
 ROOT="$BATS_TEST_DIRNAME/../.."
 
+# Each test in its own directory with its own database, not the tree's.
+setup()
+{
+	gw_setup
+}
+
 @test "gwctl(8) SYNOPSIS is the usage gwctl --help prints" {
 	run -0 gwctl --help
 	local synopsis usage line n=0

@@ -229,7 +229,7 @@ setup()
 	    route set api --host a.example.com --unset host
 	refuse 2 '--prefix, --path and --regex exclude each other' \
 	    route add r --service web --prefix /a --path /a
-	refuse 2 'missing kind: services, backends, routes or all' get
+	refuse 2 'missing kind: services, backends, routes, all, health or events' get
 	refuse 2 'unknown kind "pods"' get pods
 	refuse 2 'get all takes no name' get all web
 	refuse 2 'get backends takes --service, not a name' get backends web

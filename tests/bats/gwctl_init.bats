@@ -10,9 +10,9 @@ setup()
 	gw_setup
 }
 
-@test "init creates the database with schema version 2" {
+@test "init creates the database with the current schema version" {
 	run -0 --separate-stderr gwctl init
-	assert_output "$GW_DB: created (schema version 2)"
+	assert_output "$GW_DB: created (schema version $GW_SCHEMA)"
 	assert_equal "$stderr" ''
 	[ -f "$GW_DB" ]
 	assert_equal "$(db_query 'PRAGMA user_version')" "$GW_SCHEMA"
@@ -117,22 +117,18 @@ setup()
 	assert_line --index 1 --regexp '^web +round_robin '
 }
 
-@test "a version 1 database with data is migrated to version 2 by gwctl init" {
-	# Version 1 as it was: version 2 added the response_timeout_ms
-	# columns, so a version 2 database without them is a version 1.
+@test "a version 1 database with data is migrated to the current version by gwctl init" {
 	gwctl -q init
 	gwctl -q service add web --request-timeout 9s
 	gwctl -q route add api --service web --prefix /api --timeout 5s
-	sqlite3 "$GW_DB" "ALTER TABLE services DROP COLUMN response_timeout_ms;
-	    ALTER TABLE routes DROP COLUMN response_timeout_ms;
-	    PRAGMA user_version = 1" || fail "cannot make a version 1 database"
+	db_as_version 1
 	snap_db
 	run -1 --separate-stderr gwctl get services
-	assert_stderr "gwctl: $GW_DB: database schema version 1 is older than this build of gw uses (2); run 'gwctl init' to migrate it"
+	assert_stderr "gwctl: $GW_DB: database schema version 1 is older than this build of gw uses ($GW_SCHEMA); run 'gwctl init' to migrate it"
 	assert_db_unchanged
 	run -0 gwctl init
-	assert_output "$GW_DB: migrated from schema version 1 to 2"
-	assert_equal "$(db_query 'PRAGMA user_version')" 2
+	assert_output "$GW_DB: migrated from schema version 1 to $GW_SCHEMA"
+	assert_equal "$(db_query 'PRAGMA user_version')" "$GW_SCHEMA"
 	assert_equal "$(db_query 'SELECT request_timeout_ms, response_timeout_ms FROM services')" '9000|0'
 	assert_equal "$(db_query 'SELECT timeout_ms, response_timeout_ms IS NULL FROM routes')" '5000|1'
 	run -0 gwctl service set web --response-timeout 2s
@@ -141,6 +137,45 @@ setup()
 	run -0 gwctl export
 	assert_line '    response: 2s'
 	assert_line '  response_timeout: 1s'
+}
+
+@test "a version 2 database with health rows is migrated to version 3 by gwctl init" {
+	gw_fixture
+	db_as_version 2
+	db_query "INSERT INTO backend_health (backend_id, state, since_at,
+	    checked_at, latency_us, pass_streak) VALUES (1, 'up', 1000, 2000,
+	    350, 4);
+	    INSERT INTO health_transitions (at, service, backend, from_state,
+	    to_state, reason) VALUES
+	    (1000, 'web', '10.0.0.1:8080', 'unknown', 'up', 'passed'),
+	    (1500, 'web', '10.0.0.2:8080', 'unknown', 'down', 'timeout')" ||
+	    fail "cannot write version 2 health rows"
+	run -1 --separate-stderr gwctl get health
+	assert_stderr "gwctl: $GW_DB: database schema version 2 is older than this build of gw uses ($GW_SCHEMA); run 'gwctl init' to migrate it"
+	run -0 gwctl init
+	assert_output "$GW_DB: migrated from schema version 2 to 3"
+	assert_equal "$(db_query 'PRAGMA user_version')" 3
+	# Every transition kept, with its id, as gwhealth's.
+	assert_equal "$(db_query 'SELECT id, at, backend, from_state, to_state, reason, source FROM health_transitions ORDER BY id')" \
+	    "$(printf '1|1000|10.0.0.1:8080|unknown|up|passed|gwhealth\n2|1500|10.0.0.2:8080|unknown|down|timeout|gwhealth')"
+	assert_equal "$(db_query "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'health_transitions'")" health_transitions_at
+	assert_equal "$(db_query 'SELECT state, pass_streak FROM backend_health')" 'up|4'
+	assert_equal "$(db_query 'SELECT count(*) FROM backends WHERE source = '"'static'")" 2
+	assert_equal "$(db_query 'SELECT discovery_dns IS NULL, discovery_port, outlier_5xx, outlier_gateway, outlier_base_ms, outlier_max_ms, outlier_max_pct FROM services WHERE name = '"'web'")" \
+	    '1|80|5|5|30000|300000|50'
+	assert_equal "$(db_query 'SELECT count(*) FROM backend_ejections')" 0
+	# The new states and sources are taken.
+	db_query "INSERT INTO health_transitions (at, service, backend,
+	    from_state, to_state, reason, source) VALUES (3000, 'web',
+	    '10.0.0.1:8080', 'up', 'ejected', '5 consecutive 5xx', 'gwproxy')" ||
+	    fail "an ejection is refused"
+	run -0 gwctl get events --limit 1 -o json
+	assert_equal "$(json_eval '[d[0]["to"], d[0]["source"]]')" '["ejected", "gwproxy"]'
+	# Its config reads as before; the history is intact.
+	run -0 gwctl get backends
+	assert_line --regexp '^web +10\.0\.0\.1:8080 +5 +enabled +static$'
+	run -0 gwctl service set web --eject-5xx 3
+	assert_equal "$(db_query 'SELECT outlier_5xx FROM services WHERE name = '"'web'")" 3
 }
 
 @test "a gw database set back to version 0 by hand is refused, by init too" {
@@ -189,7 +224,7 @@ setup()
 @test "GW_DB names the database" {
 	export GW_DB="$BATS_TEST_TMPDIR/env.db"
 	run -0 gwctl init
-	assert_output "$GW_DB: created (schema version 2)"
+	assert_output "$GW_DB: created (schema version $GW_SCHEMA)"
 	[ -f env.db ]
 	[ ! -e gw.db ]
 	run -0 gwctl service add web
@@ -199,7 +234,7 @@ setup()
 @test "--db wins over GW_DB, before or after the command" {
 	export GW_DB="$BATS_TEST_TMPDIR/env.db"
 	run -0 gwctl --db opt.db init
-	assert_output "opt.db: created (schema version 2)"
+	assert_output "opt.db: created (schema version $GW_SCHEMA)"
 	[ -f opt.db ]
 	[ ! -e env.db ]
 	run -0 gwctl service add web --db opt.db
@@ -214,7 +249,7 @@ setup()
 @test "without --db or GW_DB the database is ./gw.db" {
 	unset GW_DB
 	run -0 gwctl init
-	assert_output "gw.db: created (schema version 2)"
+	assert_output "gw.db: created (schema version $GW_SCHEMA)"
 	[ -f "$BATS_TEST_TMPDIR/gw.db" ]
 	# An empty GW_DB counts as unset.
 	GW_DB='' run -0 gwctl service add web

@@ -162,7 +162,7 @@ last_change()
 	assert_equal "$(last_change)" \
 	    "$(db_generation)|backend|web/[2001:db8::1]:443|create"
 	run -0 gwctl get backends --service web
-	assert_line --regexp '^web +\[2001:db8::1\]:443 +256 +drain$'
+	assert_line --regexp '^web +\[2001:db8::1\]:443 +256 +drain +static$'
 }
 
 @test "backend add: the same address in two services" {
@@ -354,17 +354,17 @@ EOF
 	quietly backend add web 10.0.0.3:8080 --state drain
 	run -0 --separate-stderr gwctl get backends
 	assert_output "$(cat <<'EOF'
-SERVICE   ADDRESS         WEIGHT   STATE
-other     10.0.1.1:80     1        enabled
-web       10.0.0.1:8080   5        enabled
-web       10.0.0.2:8080   1        enabled
-web       10.0.0.3:8080   1        drain
+SERVICE   ADDRESS         WEIGHT   STATE     SOURCE
+other     10.0.1.1:80     1        enabled   static
+web       10.0.0.1:8080   5        enabled   static
+web       10.0.0.2:8080   1        enabled   static
+web       10.0.0.3:8080   1        drain     static
 EOF
 )"
 	run -0 gwctl get be --service other
 	assert_output "$(cat <<'EOF'
-SERVICE   ADDRESS       WEIGHT   STATE
-other     10.0.1.1:80   1        enabled
+SERVICE   ADDRESS       WEIGHT   STATE     SOURCE
+other     10.0.1.1:80   1        enabled   static
 EOF
 )"
 }
@@ -403,7 +403,7 @@ EOF
 	run -0 --keep-empty-lines gwctl get all
 	assert_line --index 0 --regexp '^NAME +LB +BACKENDS '
 	assert_line --index 3 ''
-	assert_line --index 4 --regexp '^SERVICE +ADDRESS +WEIGHT +STATE$'
+	assert_line --index 4 --regexp '^SERVICE +ADDRESS +WEIGHT +STATE +SOURCE$'
 	assert_line --index 7 ''
 	assert_line --index 8 --regexp '^NAME +PRIORITY +HOST +MATCH '
 	assert_line --index 9 --regexp '^api +0 +api\.example\.com +prefix /api '
@@ -433,7 +433,7 @@ EOF
 	run -0 gwctl -o json get services web
 	assert_equal "$(json_eval 'd["name"]')" web
 	run -0 gwctl get backends --service web --output json
-	assert_equal "$(json_eval 'd')" '[{"address": "10.0.0.1:8080", "service": "web", "state": "enabled", "weight": 5}, {"address": "10.0.0.2:8080", "service": "web", "state": "enabled", "weight": 1}]'
+	assert_equal "$(json_eval 'd')" '[{"address": "10.0.0.1:8080", "service": "web", "source": "static", "state": "enabled", "weight": 5}, {"address": "10.0.0.2:8080", "service": "web", "source": "static", "state": "enabled", "weight": 1}]'
 	run -0 gwctl get routes api -o json
 	assert_equal "$(json_eval '[d["name"], d["service"], d["host"], d["prefix"], d["methods"]]')" \
 	    '["api", "web", "api.example.com", "/api", ["GET"]]'

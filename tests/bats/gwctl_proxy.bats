@@ -63,7 +63,7 @@ running()
 @test "proxy backends and routes: what the snapshot serves" {
 	running
 	run -0 gwctl proxy backends
-	assert_output "web 127.0.0.1:$b1_port weight=1 state=enabled health=unknown usable=yes"
+	assert_output "web 127.0.0.1:$b1_port weight=1 state=enabled health=unknown usable=yes ejected=no"
 	run -0 gwctl proxy backends -o json
 	assert_equal "$(json_eval 'd["backends"][0]["address"]')" \
 	    "127.0.0.1:$b1_port"

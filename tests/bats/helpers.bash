@@ -22,7 +22,7 @@ GWCTL=$GW_BIN/gwctl
 # The application_id of a gw database ("gw\0\1", common/schema.h).
 GW_APPID=1735852033
 # The schema version this build writes (common/schema.h).
-GW_SCHEMA=2
+GW_SCHEMA=3
 
 gw_setup()
 {
@@ -71,6 +71,48 @@ db_query()
 db_generation()
 {
 	db_query 'SELECT max(generation) FROM generations'
+}
+
+# db_as_version N: turns the current schema of $GW_DB back into version N
+# (1 or 2) as that version created it, keeping the rows, for the migration
+# tests.  The inverse of the migrations in common/schema.c.
+db_as_version()
+{
+	local sql="PRAGMA foreign_keys = OFF;
+	    DROP TABLE backend_ejections;
+	    CREATE TABLE health_transitions_v2 (
+		id		INTEGER PRIMARY KEY,
+		at		INTEGER NOT NULL CHECK (at >= 0),
+		service		TEXT NOT NULL,
+		backend		TEXT NOT NULL,
+		from_state	TEXT NOT NULL
+				    CHECK (from_state IN ('unknown', 'up', 'down')),
+		to_state	TEXT NOT NULL
+				    CHECK (to_state IN ('unknown', 'up', 'down')),
+		reason		TEXT NOT NULL
+	    );
+	    INSERT INTO health_transitions_v2 SELECT id, at, service, backend,
+		from_state, to_state, reason FROM health_transitions;
+	    DROP TABLE health_transitions;
+	    ALTER TABLE health_transitions_v2 RENAME TO health_transitions;
+	    CREATE INDEX health_transitions_at ON health_transitions(at);
+	    ALTER TABLE backends DROP COLUMN source;
+	    ALTER TABLE services DROP COLUMN outlier_max_pct;
+	    ALTER TABLE services DROP COLUMN outlier_max_ms;
+	    ALTER TABLE services DROP COLUMN outlier_base_ms;
+	    ALTER TABLE services DROP COLUMN outlier_gateway;
+	    ALTER TABLE services DROP COLUMN outlier_5xx;
+	    ALTER TABLE services DROP COLUMN discovery_port;
+	    ALTER TABLE services DROP COLUMN discovery_dns;
+	    PRAGMA user_version = 2;"
+
+	if [ "$1" -le 1 ]; then
+		sql="$sql
+		    ALTER TABLE services DROP COLUMN response_timeout_ms;
+		    ALTER TABLE routes DROP COLUMN response_timeout_ms;
+		    PRAGMA user_version = 1;"
+	fi
+	sqlite3 "$GW_DB" "$sql" || fail "cannot make a version $1 database"
 }
 
 snap_db()

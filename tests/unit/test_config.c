@@ -3,8 +3,8 @@
  * canonicalisers and validation (common/config.c, common/confval.c).
  *
  * The expected defaults and ranges below are copied from the services
- * table of schema v1 (common/schema.c), not from config.c, so a table that
- * drifts from the schema fails here.
+ * table of the schema, versions 1 to 3 (common/schema.c), not from
+ * config.c, so a table that drifts from the schema fails here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +120,7 @@ test_enum_names(void)
 	T_OK(gw_kind_names[GW_KIND_ROUTE + 1] == NULL, "kind names end");
 }
 
-/* The services table of schema v2: column, DEFAULT, CHECK range. */
+/* The services table of schema v3: column, DEFAULT, CHECK range. */
 static const struct {
 	const char	*column;
 	const char	*dflt;		/* as gw_field_get prints it */
@@ -152,6 +152,13 @@ static const struct {
 	{ "hc_jitter_pct",	"10%",			0, 50 },
 	{ "hc_initial",		"up",			0, 0 },
 	{ "panic_threshold_pct", "0%",			0, 100 },
+	{ "discovery_dns",	NULL,			0, 0 },
+	{ "discovery_port",	"80",			1, 65535 },
+	{ "outlier_5xx",	"5",			0, 1000 },
+	{ "outlier_gateway",	"5",			0, 1000 },
+	{ "outlier_base_ms",	"30s",			1, 86400000 },
+	{ "outlier_max_ms",	"5m",			1, 86400000 },
+	{ "outlier_max_pct",	"50%",			0, 100 },
 };
 
 static void
@@ -194,19 +201,21 @@ test_field_table(void)
 		}
 	T_OK(ok, "flags, keys and members are unique");
 
+	/* A flag longer than the usage column gets a line of its own. */
 	ok = 1;
 	for (i = 0; i < gw_service_nfields; i++) {
 		f = &gw_service_fields[i];
 		snprintf(flag, sizeof(flag), "--%s D", f->f_flag);
 		if (f->f_help == NULL || *f->f_help == '\0' ||
-		    strchr(f->f_help, '\n') != NULL || strlen(flag) > 23 ||
+		    strchr(f->f_help, '\n') != NULL || strlen(flag) > 40 ||
+		    strlen(f->f_help) > 80 - 2 - 23 - 1 ||
 		    (f->f_type == GW_FT_ENUM) != (f->f_enum != NULL) ||
 		    (f->f_type == GW_FT_STR) != (f->f_norm != NULL) ||
 		    ((f->f_flags & GW_FF_NULLABLE) && f->f_type != GW_FT_STR))
 			ok = 0;
 	}
-	T_OK(ok, "help is one line, flags fit the usage column, "
-	    "types are consistent");
+	T_OK(ok, "help is one line that fits the usage, flags are not "
+	    "too long, types are consistent");
 
 	/* Defaults: in range, what init sets, and they parse back. */
 	gw_service_init(&sv, "web");
@@ -261,6 +270,14 @@ test_field_table(void)
 	T_INTEQ(sv.sv_hc_jitter_pct, 10, "default jitter");
 	T_INTEQ(sv.sv_hc_initial, GW_HC_INITIAL_UP, "default initial");
 	T_INTEQ(sv.sv_panic_pct, 0, "default panic threshold");
+	T_OK(sv.sv_dns_name == NULL, "default: no discovery");
+	T_INTEQ(sv.sv_dns_port, 80, "default discovery port");
+	T_INTEQ(sv.sv_eject_5xx, 5, "default consecutive 5xx");
+	T_INTEQ(sv.sv_eject_gateway, 5, "default consecutive gateway "
+	    "failures");
+	T_INTEQ(sv.sv_eject_base_ms, 30000, "default base ejection time");
+	T_INTEQ(sv.sv_eject_max_ms, 300000, "default max ejection time");
+	T_INTEQ(sv.sv_eject_max_pct, 50, "default max ejection percent");
 	T_STREQ(sv.sv_name, "web", "init sets the name");
 
 	/* Lookups. */
@@ -386,6 +403,32 @@ static const struct {
 	{ "check-initial", "unknown", NULL },
 	{ "panic-threshold", "100%", "100%" },
 	{ "panic-threshold", "101", NULL },
+	{ "dns", "Web.Default.SVC.cluster.local",
+	  "web.default.svc.cluster.local" },
+	{ "dns", "web-headless", "web-headless" },
+	{ "dns", "10.0.0.1", NULL },
+	{ "dns", "::1", NULL },
+	{ "dns", "bad name", NULL },
+	{ "dns", "-web", NULL },
+	{ "dns-port", "8080", "8080" },
+	{ "dns-port", "65535", "65535" },
+	{ "dns-port", "0", NULL },
+	{ "dns-port", "65536", NULL },
+	{ "eject-5xx", "0", "0" },
+	{ "eject-5xx", "1000", "1000" },
+	{ "eject-5xx", "1001", NULL },
+	{ "eject-5xx", "-1", NULL },
+	{ "eject-gateway-failures", "3", "3" },
+	{ "eject-gateway-failures", "1001", NULL },
+	{ "eject-time", "10s", "10s" },
+	{ "eject-time", "1500ms", "1.5s" },
+	{ "eject-time", "0", NULL },
+	{ "eject-time", "30", NULL },
+	{ "eject-max-time", "1h", "1h" },
+	{ "eject-max-time", "2d", NULL },
+	{ "eject-max-percent", "100%", "100%" },
+	{ "eject-max-percent", "0", "0%" },
+	{ "eject-max-percent", "101%", NULL },
 };
 
 static void
@@ -1249,6 +1292,90 @@ test_check_rules(void)
 	recs_clear();
 }
 
+static void
+test_outlier_rules(void)
+{
+	struct gw_config	 cf;
+	struct gw_service	*sv;
+	struct gw_backend	*be;
+
+	gw_config_init(&cf);
+	sv = gw_config_new_service(&cf);
+	gw_service_init(sv, "web");
+	T_INTEQ(validate(&cf), 0, "the defaults are valid");
+	sv->sv_eject_max_ms = 10000;
+	T_INTEQ(validate(&cf), 1, "max ejection time under the base");
+	T_OK(has(GW_KIND_SERVICE, 0, "outlier_detection.max_ejection_time",
+	    "outlier_detection.max_ejection_time 10s is shorter than "
+	    "base_ejection_time 30s"), "the message names both values");
+	sv->sv_eject_max_ms = sv->sv_eject_base_ms;
+	T_INTEQ(validate(&cf), 0, "max equal to base: every ejection the "
+	    "same time");
+	sv->sv_eject_5xx = 1001;
+	sv->sv_eject_gateway = -1;
+	sv->sv_eject_max_pct = 101;
+	sv->sv_dns_port = 0;
+	T_INTEQ(validate(&cf), 4, "out-of-range values from the DB");
+	T_OK(has(GW_KIND_SERVICE, 0, "outlier_detection.consecutive_5xx",
+	    "1001 out of range 0..1000"), "consecutive 5xx range");
+	T_OK(has(GW_KIND_SERVICE, 0,
+	    "outlier_detection.consecutive_gateway_failures",
+	    "-1 out of range 0..1000"), "gateway failures range");
+	T_OK(has(GW_KIND_SERVICE, 0, "outlier_detection.max_ejection_percent",
+	    "101% out of range 0%..100%"), "percent range");
+	T_OK(has(GW_KIND_SERVICE, 0, "discovery.port", "0 out of range "
+	    "1..65535"), "discovery port range");
+	sv->sv_eject_5xx = sv->sv_eject_gateway = 0;
+	sv->sv_eject_max_pct = 50;
+	sv->sv_dns_port = 80;
+	sv->sv_dns_name = gw_strdup("10.0.0.1");
+	T_INTEQ(validate(&cf), 1, "an address for discovery (hand edit)");
+	T_OK(has(GW_KIND_SERVICE, 0, "discovery.dns", "invalid discovery.dns "
+	    "\"10.0.0.1\": an IP address, not a DNS name"),
+	    "discovery names the address");
+	free(sv->sv_dns_name);
+	sv->sv_dns_name = gw_strdup("Web.NS.svc");
+	T_INTEQ(validate(&cf), 1, "a DNS name not in canonical form");
+	T_OK(has(GW_KIND_SERVICE, 0, "discovery.dns", "\"web.ns.svc\""),
+	    "discovery canonical form");
+	free(sv->sv_dns_name);
+	sv->sv_dns_name = gw_strdup("web.ns.svc");
+	T_INTEQ(validate(&cf), 0, "a DNS name");
+
+	/* Backends: the source, static by default, and its range. */
+	be = gw_config_new_backend(&cf);
+	gw_backend_init(be, "web", "10.0.0.1", 80);
+	T_INTEQ(be->be_source, GW_BE_STATIC, "a new backend is static");
+	T_STREQ(gw_be_source_names[GW_BE_DNS], "dns", "source names");
+	T_OK(gw_be_source_names[GW_BE_DNS + 1] == NULL, "source names end");
+	be->be_source = GW_BE_DNS;
+	T_INTEQ(validate(&cf), 0, "a backend found by DNS");
+	be->be_source = 7;
+	T_INTEQ(validate(&cf), 1, "an unknown source");
+	T_OK(has(GW_KIND_BACKEND, 0, "source", "invalid source 7"),
+	    "the source is named");
+	gw_config_free(&cf);
+	recs_clear();
+}
+
+static void
+test_backend_source(void)
+{
+	struct gw_backend	a, b;
+
+	gw_backend_init(&a, "web", "10.0.0.1", 80);
+	gw_backend_copy(&b, &a);
+	T_OK(gw_backend_equal(&a, &b), "a copy is equal");
+	b.be_source = GW_BE_DNS;
+	T_OK(!gw_backend_equal(&a, &b), "the source makes a difference");
+	gw_backend_free(&b);
+	a.be_source = GW_BE_DNS;
+	gw_backend_copy(&b, &a);
+	T_INTEQ(b.be_source, GW_BE_DNS, "copy keeps the source");
+	gw_backend_free(&a);
+	gw_backend_free(&b);
+}
+
 int
 main(void)
 {
@@ -1262,5 +1389,7 @@ main(void)
 	test_backend_dups();
 	test_identical_routes();
 	test_check_rules();
+	test_outlier_rules();
+	test_backend_source();
 	return t_done();
 }

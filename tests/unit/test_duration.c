@@ -279,6 +279,65 @@ test_clocks(void)
 	T_OK(m1 > 0 && m2 >= m1, "gw_mono_ms does not go back");
 }
 
+static void
+time_ok(const char *s, int64_t want)
+{
+	const char	*errstr = NULL;
+	int64_t		 ms = -1;
+
+	T_INTEQ(gw_time_parse(s, &ms, &errstr), 0, "time \"%s\" parses (%s)",
+	    s, errstr ? errstr : "ok");
+	T_INTEQ(ms, want, "time \"%s\"", s);
+}
+
+static void
+time_bad(const char *s, const char *why)
+{
+	const char	*errstr = NULL;
+	int64_t		 ms = 42;
+
+	T_INTEQ(gw_time_parse(s, &ms, &errstr), -1, "time \"%s\" refused",
+	    s);
+	T_STREQ(errstr, why, "time \"%s\" says why", s);
+	T_INTEQ(ms, 42, "time \"%s\" leaves the result", s);
+}
+
+static void
+test_time_parse(void)
+{
+	const char *shape = "expected a time such as 2026-11-26T09:30:00Z";
+
+	time_ok("1970-01-01T00:00:00Z", 0);
+	time_ok("2026-11-26T09:30:00Z", 1795685400000LL);
+	time_ok("2026-11-26t09:30:00z", 1795685400000LL);
+	time_ok("2026-11-26 09:30:00Z", 1795685400000LL);
+	time_ok("2026-11-26T10:30:00+01:00", 1795685400000LL);
+	time_ok("2026-11-26T04:00:00-05:30", 1795685400000LL);
+	time_ok("2026-11-26T09:30:00.25Z", 1795685400250LL);
+	time_ok("2026-11-26T09:30:00.123456789Z", 1795685400123LL);
+	time_ok("2024-02-29T00:00:00Z", 1709164800000LL);
+	time_ok("2000-02-29T00:00:00Z", 951782400000LL);
+	time_ok("2016-12-31T23:59:60Z", 1483228799000LL);
+	time_bad("", shape);
+	time_bad("2026-11-26", shape);
+	time_bad("2026-11-26T09:30Z", shape);
+	time_bad("2026-11-26T09:30:00", shape);
+	time_bad("2026-11-26T09:30:00.Z", shape);
+	time_bad("2026-11-26T09:30:00+0100", shape);
+	time_bad("2026-11-26T09:30:00Z ", shape);
+	time_bad("26-11-26T09:30:00Z", shape);
+	time_bad("1h", shape);
+	time_bad("2026-13-01T00:00:00Z", "no such date or time");
+	time_bad("2026-02-29T00:00:00Z", "no such date or time");
+	time_bad("1900-02-29T00:00:00Z", "no such date or time");
+	time_bad("2026-04-31T00:00:00Z", "no such date or time");
+	time_bad("2026-11-26T24:00:00Z", "no such date or time");
+	time_bad("2026-11-26T09:60:00Z", "no such date or time");
+	time_bad("2026-11-26T09:30:00+24:00", "no such date or time");
+	time_bad("1969-12-31T23:59:59Z", "before 1970");
+	time_bad("1970-01-01T00:30:00+01:00", "before 1970");
+}
+
 int
 main(void)
 {
@@ -286,5 +345,6 @@ main(void)
 	test_duration_fmt();
 	test_size();
 	test_clocks();
+	test_time_parse();
 	return t_done();
 }

@@ -13,6 +13,7 @@
 
 #include "db.h"
 #include "schema.h"
+#include "str.h"
 #include "t.h"
 
 static char dir[] = "/tmp/gw-test-schema-XXXXXX";
@@ -77,7 +78,8 @@ test_create(void)
 	T_INTEQ(gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
 	    errbuf, sizeof(errbuf)), 0, "migrate a fresh db");
 	T_INTEQ(from, 0, "fresh db was version 0");
-	T_INTEQ(gw_schema_version(db), GW_SCHEMA_VERSION, "now version 1");
+	T_INTEQ(gw_schema_version(db), GW_SCHEMA_VERSION, "now the latest "
+	    "version");
 	T_INTEQ(q_int(db, "PRAGMA application_id"), GW_SCHEMA_APPLICATION_ID,
 	    "application_id set");
 	T_INTEQ(q_int(db, "SELECT count(*) FROM generations"), 1,
@@ -86,7 +88,7 @@ test_create(void)
 	    "check accepts it");
 	T_INTEQ(gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
 	    errbuf, sizeof(errbuf)), 0, "migrate again is a no-op");
-	T_INTEQ(from, GW_SCHEMA_VERSION, "second migrate found version 1");
+	T_INTEQ(from, GW_SCHEMA_VERSION, "second migrate found the latest");
 	T_INTEQ(q_int(db, "SELECT count(*) FROM generations"), 1,
 	    "no duplicate rows after the second migrate");
 	gw_db_close(db);
@@ -229,7 +231,7 @@ test_v1_to_v2(void)
 	T_OK(strstr(errbuf, "version 1 is older") != NULL &&
 	    strstr(errbuf, "gwctl init") != NULL, "and says what to run (%s)",
 	    errbuf);
-	T_INTEQ(gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
+	T_INTEQ(gw_schema_migrate(db, gw_migrations, 2, &from,
 	    errbuf, sizeof(errbuf)), 0, "v1 -> v2 (%s)", errbuf);
 	T_INTEQ(from, 1, "migrated from version 1");
 	T_INTEQ(gw_schema_version(db), 2, "now at version 2");
@@ -245,8 +247,157 @@ test_v1_to_v2(void)
 	    "its CHECK refuses a negative time");
 	T_OK(!exec_ok(db, "UPDATE routes SET response_timeout_ms = 0"),
 	    "a route's 0 is refused (NULL means the service's)");
+	T_INTEQ(gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
+	    errbuf, sizeof(errbuf)), 0, "and on to the latest (%s)", errbuf);
+	T_INTEQ(from, 2, "from version 2");
 	T_INTEQ(gw_schema_check(db, errbuf, sizeof(errbuf)), 0,
 	    "the migrated database is accepted");
+	gw_db_close(db);
+}
+
+/* Text of the first column of the first row, in a static buffer. */
+static const char *
+q_text(sqlite3 *db, const char *sql)
+{
+	static char	 buf[256];
+	sqlite3_stmt	*st;
+
+	gw_strlcpy(buf, "(no row)", sizeof(buf));
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return "(bad sql)";
+	if (sqlite3_step(st) == SQLITE_ROW)
+		gw_strlcpy(buf, sqlite3_column_text(st, 0) != NULL ?
+		    (const char *)sqlite3_column_text(st, 0) : "(null)",
+		    sizeof(buf));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+/*
+ * The real v2 -> v3 step: the health_transitions rebuild keeps every row,
+ * the new columns take their defaults, the new CHECKs hold.
+ */
+static void
+test_v2_to_v3(void)
+{
+	char	 errbuf[256];
+	sqlite3	*db;
+	int	 from = -1;
+
+	db = gw_db_open(tpath("v2.db"), GW_DB_CREATE, errbuf, sizeof(errbuf));
+	T_INTEQ(gw_schema_migrate(db, gw_migrations, 2, &from, errbuf,
+	    sizeof(errbuf)), 0, "a version 2 database made");
+	T_OK(exec_ok(db, "INSERT INTO services (name, hc_rise) "
+	    "VALUES ('web', 4); "
+	    "INSERT INTO backends (service_id, host, port, weight) "
+	    "VALUES (1, '10.0.0.1', 80, 7); "
+	    "INSERT INTO backend_health (backend_id, state, since_at, "
+	    "checked_at, fail_streak) VALUES (1, 'down', 1000, 2000, 3); "
+	    "INSERT INTO health_transitions (at, service, backend, "
+	    "from_state, to_state, reason) VALUES "
+	    "(1000, 'web', '10.0.0.1:80', 'unknown', 'up', 'passed'), "
+	    "(2000, 'web', '10.0.0.1:80', 'up', 'down', 'timeout')"),
+	    "v2 rows stored");
+	T_OK(!exec_ok(db, "INSERT INTO health_transitions (at, service, "
+	    "backend, from_state, to_state, reason) VALUES (3000, 'web', "
+	    "'10.0.0.1:80', 'down', 'ejected', 'x')"),
+	    "version 2 knows no 'ejected'");
+	T_INTEQ(gw_schema_check(db, errbuf, sizeof(errbuf)), -1,
+	    "this build refuses a version 2 database");
+	T_OK(strstr(errbuf, "version 2 is older") != NULL,
+	    "saying so (%s)", errbuf);
+	T_INTEQ(gw_schema_migrate(db, gw_migrations, gw_nmigrations, &from,
+	    errbuf, sizeof(errbuf)), 0, "v2 -> v3 (%s)", errbuf);
+	T_INTEQ(from, 2, "migrated from version 2");
+	T_INTEQ(gw_schema_version(db), 3, "now at version 3");
+	T_INTEQ(gw_schema_check(db, errbuf, sizeof(errbuf)), 0,
+	    "the migrated database is accepted");
+
+	/* Rows kept. */
+	T_INTEQ(q_int(db, "SELECT hc_rise FROM services"), 4,
+	    "service data kept");
+	T_INTEQ(q_int(db, "SELECT weight FROM backends"), 7,
+	    "backend data kept");
+	T_INTEQ(q_int(db, "SELECT fail_streak FROM backend_health"), 3,
+	    "health kept");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM health_transitions"), 2,
+	    "both transitions kept");
+	T_STREQ(q_text(db, "SELECT group_concat(id || ':' || at || ':' || "
+	    "from_state || '>' || to_state || ':' || reason || ':' || source, "
+	    "' ') FROM (SELECT * FROM health_transitions ORDER BY id)"),
+	    "1:1000:unknown>up:passed:gwhealth 2:2000:up>down:timeout:gwhealth",
+	    "with their ids, and gwhealth as their source");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE "
+	    "type = 'index' AND name = 'health_transitions_at' AND "
+	    "tbl_name = 'health_transitions'"), 1, "the time index is back");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE "
+	    "name = 'health_transitions_v3'"), 0, "no trace of the rebuild");
+
+	/* New columns and their defaults. */
+	T_STREQ(q_text(db, "SELECT coalesce(discovery_dns, 'null') || ' ' || "
+	    "discovery_port || ' ' || outlier_5xx || ' ' || outlier_gateway "
+	    "|| ' ' || outlier_base_ms || ' ' || outlier_max_ms || ' ' || "
+	    "outlier_max_pct FROM services"), "null 80 5 5 30000 300000 50",
+	    "new service columns take their defaults");
+	T_STREQ(q_text(db, "SELECT source FROM backends"), "static",
+	    "an existing backend is static");
+
+	/* New CHECKs. */
+	T_OK(exec_ok(db, "UPDATE services SET discovery_dns = "
+	    "'web.default.svc.cluster.local'"), "a DNS name to discover");
+	T_OK(!exec_ok(db, "UPDATE services SET discovery_dns = '10.0.0.1'"),
+	    "an IPv4 address is not one");
+	T_OK(!exec_ok(db, "UPDATE services SET discovery_dns = '::1'"),
+	    "nor an IPv6 one");
+	T_OK(!exec_ok(db, "UPDATE services SET discovery_dns = 'a b'"),
+	    "nor a name with a blank");
+	T_OK(!exec_ok(db, "UPDATE services SET discovery_port = 0"),
+	    "discovery port 0");
+	T_OK(!exec_ok(db, "UPDATE services SET outlier_5xx = 1001"),
+	    "consecutive 5xx over 1000");
+	T_OK(exec_ok(db, "UPDATE services SET outlier_gateway = 0"),
+	    "gateway failures 0: off");
+	T_OK(!exec_ok(db, "UPDATE services SET outlier_gateway = -1"),
+	    "gateway failures -1");
+	T_OK(!exec_ok(db, "UPDATE services SET outlier_base_ms = 0"),
+	    "base ejection time 0");
+	T_OK(!exec_ok(db, "UPDATE services SET outlier_max_ms = 29999"),
+	    "max ejection time under the base");
+	T_OK(!exec_ok(db, "UPDATE services SET outlier_max_pct = 101"),
+	    "max ejection percent 101");
+	T_OK(exec_ok(db, "INSERT INTO backends (service_id, host, port, "
+	    "source) VALUES (1, '10.0.0.2', 80, 'dns')"),
+	    "a backend found by DNS");
+	T_OK(!exec_ok(db, "INSERT INTO backends (service_id, host, port, "
+	    "source) VALUES (1, '10.0.0.3', 80, 'file')"), "unknown source");
+	T_OK(exec_ok(db, "INSERT INTO health_transitions (at, service, "
+	    "backend, from_state, to_state, reason, source) VALUES (3000, "
+	    "'web', '10.0.0.1:80', 'up', 'ejected', '5 consecutive 5xx', "
+	    "'gwproxy'), (4000, 'web', '10.0.0.1:80', 'ejected', 'up', "
+	    "'ejection ended', 'gwproxy')"), "gwproxy's ejection and its end");
+	T_OK(!exec_ok(db, "INSERT INTO health_transitions (at, service, "
+	    "backend, from_state, to_state, reason, source) VALUES (5000, "
+	    "'web', 'x:1', 'up', 'down', 'r', 'gwscale')"), "unknown source");
+	T_OK(!exec_ok(db, "INSERT INTO health_transitions (at, service, "
+	    "backend, from_state, to_state, reason) VALUES (5000, "
+	    "'web', 'x:1', 'up', 'gone', 'r')"), "unknown state");
+	T_OK(exec_ok(db, "INSERT INTO backend_ejections VALUES (1, 'h:1', "
+	    "1000, 31000, 1, '5 consecutive 5xx'), (1, 'h:2', 1000, 1000, "
+	    "2, 'reset')"), "ejections of two instances");
+	T_OK(!exec_ok(db, "INSERT INTO backend_ejections VALUES (1, 'h:1', "
+	    "1000, 31000, 1, 'again')"), "one per backend and instance");
+	T_OK(!exec_ok(db, "INSERT INTO backend_ejections VALUES (2, 'h:3', "
+	    "1000, 999, 1, 'r')"), "an end before its start");
+	T_OK(!exec_ok(db, "INSERT INTO backend_ejections VALUES (2, 'h:3', "
+	    "1000, 2000, 0, 'r')"), "zero ejections");
+	T_OK(!exec_ok(db, "INSERT INTO backend_ejections VALUES (9, 'h:3', "
+	    "1000, 2000, 1, 'r')"), "a backend that does not exist");
+	T_OK(exec_ok(db, "DELETE FROM backends WHERE host = '10.0.0.1'"),
+	    "a backend deleted");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM backend_ejections"), 0,
+	    "its ejections went with it");
+	T_INTEQ(q_int(db, "SELECT count(*) FROM health_transitions"), 4,
+	    "its transitions stay: the log names, not references");
 	gw_db_close(db);
 }
 
@@ -340,6 +491,7 @@ main(void)
 	test_refusals();
 	test_migrations();
 	test_v1_to_v2();
+	test_v2_to_v3();
 	test_checks();
 	test_data_version();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

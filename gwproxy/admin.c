@@ -28,6 +28,7 @@
 #include "duration.h"
 #include "gwproxy.h"
 #include "log.h"
+#include "outlier.h"
 #include "override.h"
 #include "stats.h"
 #include "str.h"
@@ -124,30 +125,35 @@ cmd_show_backends(struct gw_buf *text, struct gw_buf *json)
 	const struct snap_service	*ss;
 	const struct snap_backend	*sb;
 	size_t				 i, k;
-	int				 first = 1;
+	int64_t				 now_ms = px_wall_ms();
+	int				 first = 1, ej;
 
 	gw_buf_puts(json, "\"backends\":[");
 	for (i = 0; i < sn->sn_cf.cf_nservices; i++) {
 		ss = &sn->sn_services[i];
 		for (k = 0; k < ss->ss_nbe; k++) {
 			sb = &ss->ss_be[k];
+			ej = outlier_ejected(outlier_get(ss->ss_sv->sv_name,
+			    sb->sb_be, sb->sb_name), now_ms);
 			gw_buf_printf(text, "%s %s weight=%d state=%s "
-			    "health=%s usable=%s\n", ss->ss_sv->sv_name,
-			    sb->sb_name, sb->sb_be->be_weight,
+			    "health=%s usable=%s ejected=%s\n",
+			    ss->ss_sv->sv_name, sb->sb_name,
+			    sb->sb_be->be_weight,
 			    gw_admin_names[sb->sb_be->be_state],
 			    health_words[sb->sb_health],
-			    sb->sb_usable ? "yes" : "no");
+			    sb->sb_usable ? "yes" : "no", ej ? "yes" : "no");
 			gw_buf_printf(json, "%s{\"service\":", first ? "" :
 			    ",");
 			gw_buf_json_str(json, ss->ss_sv->sv_name);
 			gw_buf_puts(json, ",\"address\":");
 			gw_buf_json_str(json, sb->sb_name);
 			gw_buf_printf(json, ",\"weight\":%d,\"state\":\"%s\","
-			    "\"health\":\"%s\",\"usable\":%s}",
-			    sb->sb_be->be_weight,
+			    "\"health\":\"%s\",\"usable\":%s,"
+			    "\"ejected\":%s}", sb->sb_be->be_weight,
 			    gw_admin_names[sb->sb_be->be_state],
 			    health_words[sb->sb_health],
-			    sb->sb_usable ? "true" : "false");
+			    sb->sb_usable ? "true" : "false",
+			    ej ? "true" : "false");
 			first = 0;
 		}
 	}

@@ -35,6 +35,8 @@
 #include "lb.h"
 #include "route.h"
 
+struct outlier;
+
 #define GWPROXY_VERSION		"0.1.0"
 
 #define PX_LISTEN_MAX		16	/* --listen given at most this often */
@@ -48,6 +50,12 @@
  * a slow client or backend holds at most this much per direction.
  */
 #define PX_BUF_HIGH		(256 * 1024)
+/*
+ * An idempotent request's body is kept while it may have to go out again
+ * (a retry after a reset, a timeout or a 5xx), up to this many bytes;
+ * a longer body is streamed without a copy and the request not retried.
+ */
+#define PX_RETRY_BODY_MAX	(64 * 1024)
 /*
  * Idle upstream connections kept per backend per worker: as many as a busy
  * worker has requests in flight to it, so a steady load never reconnects
@@ -76,6 +84,13 @@ struct snap_service {
 	const struct gw_service	*ss_sv;
 	struct snap_backend	*ss_be;		/* owned */
 	size_t			 ss_nbe;
+	size_t			 ss_nenabled;	/* admin enabled, resolved */
+	size_t			 ss_nhealthy;	/* of those, healthy */
+	/*
+	 * Fewer healthy than the service's panic threshold: every enabled
+	 * backend is usable, health and ejections notwithstanding.
+	 */
+	int			 ss_panic;
 };
 
 /* An immutable view of config and health; freed with its last reference. */
@@ -92,6 +107,9 @@ struct snapshot {
 struct snapshot	*snapshot_build(struct gw_config *cf, int64_t generation,
 		    const int *health, char *errbuf, size_t errlen);
 void		 snapshot_ref(struct snapshot *sn);
+/* Whether healthy of enabled backends is under sv's panic threshold. */
+int		 snapshot_panics(const struct gw_service *sv, size_t healthy,
+		    size_t enabled);
 void		 snapshot_unref(struct snapshot *sn);
 
 /* Global state, set up by main() before the workers start. */
@@ -157,10 +175,13 @@ struct wsnap {
 	struct lb_backend	**ws_lbbe;	/* per service, per backend */
 	/* Stats entries per service, per backend; filled on first use. */
 	struct stats_ref	**ws_sref;
+	/* Passive health entries per service, per backend (shared). */
+	struct outlier		***ws_out;
 	int			 ws_users;
 	int			 ws_current;
 };
 
+struct outlier;
 struct pool;
 struct session;
 TAILQ_HEAD(session_list, session);
@@ -236,5 +257,10 @@ int64_t		 px_now_ns(void);
  * the timers, which only need to be right to a few ms.
  */
 int64_t		 px_coarse_ns(void);
+/*
+ * CLOCK_REALTIME_COARSE in ms since the epoch: passive-health ejections,
+ * whose times also go to the DB.
+ */
+int64_t		 px_wall_ms(void);
 
 #endif /* GWPROXY_H */

@@ -39,6 +39,7 @@
 #include "http1.h"
 #include "lb.h"
 #include "log.h"
+#include "outlier.h"
 #include "rd.h"
 #include "reply.h"
 #include "route.h"
@@ -87,6 +88,11 @@ struct rstate {
 	uint8_t			*rs_tried;	/* backends tried, a byte each */
 	size_t			 rs_ntried;	/* room in rs_tried */
 	struct gw_http1_body	 rs_reqbody;	/* framing of the request body */
+	/*
+	 * The body bytes sent so far, kept while the request may have to go
+	 * out again (an idempotent one, up to PX_RETRY_BODY_MAX bytes).
+	 */
+	struct gw_buf		 rs_body;
 	struct gw_http1_body	 rs_respbody;
 	struct rstate		*rs_next;	/* on the free list */
 };
@@ -126,6 +132,8 @@ struct session {
 	int			 se_up_reused;
 	int			 se_fresh_retry; /* stale pooled conn retried */
 	int			 se_up_wfail;	/* the backend stopped reading */
+	int			 se_keep_body;	/* body bytes go to rs_body */
+	int			 se_body_lost;	/* more than it holds went out */
 
 	int			 se_req_done;	/* request body all forwarded */
 	char			*se_respraw;	/* in rs_respbuf */
@@ -182,6 +190,7 @@ session_thread_end(void)
 		gw_buf_free(&rs->rs_respbuf);
 		gw_buf_free(&rs->rs_upreq);
 		gw_buf_free(&rs->rs_out);
+		gw_buf_free(&rs->rs_body);
 		free(rs->rs_tried);
 		free(rs);
 	}
@@ -217,6 +226,12 @@ static void	out_flush(struct session *);
 static void	up_done(struct session *, int64_t);
 static const struct stats_ref *up_sref(struct session *);
 static int	retry_reset(struct session *);
+static int	idempotent(const struct session *);
+static int	resendable(const struct session *);
+static int	retry_on(struct session *, const char *);
+static int	retry_elsewhere(struct session *);
+static int	retry_5xx(struct session *);
+static void	outlier_note(struct session *, enum outlier_result);
 static void	kick(evutil_socket_t, short, void *);
 static void	resphead_arm(struct session *);
 
@@ -227,6 +242,15 @@ px_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t
+px_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int64_t
@@ -419,6 +443,7 @@ request_end(struct session *se)
 	se->se_svc = se->se_be = -1;
 	se->se_have_resp = se->se_resp_started = se->se_req_done = 0;
 	se->se_up_reused = se->se_fresh_retry = se->se_up_wfail = 0;
+	se->se_keep_body = se->se_body_lost = 0;
 	se->se_c_throttled = se->se_u_throttled = 0;
 	se->se_t0 = se->se_t_conn = se->se_t_first = se->se_t_up = 0;
 	se->se_conn_failures = 0;
@@ -505,6 +530,9 @@ session_next(struct session *se)
 static void
 session_error(struct session *se, enum px_error e, int status)
 {
+	if (e == PX_E_UPSTREAM_RESET || e == PX_E_UPSTREAM_TIMEOUT ||
+	    e == PX_E_UPSTREAM_PROTOCOL_ERROR)
+		outlier_note(se, OUT_GATEWAY);
 	up_drop(se, -1);
 	/* Refused before a request began (bad head, 408): count it too. */
 	if (se->se_t0 == 0)
@@ -597,6 +625,19 @@ head_rebase(struct gw_http1_head *hd, const char *from, const char *to)
 		hd->hd_hdrs[i].h_value = to + (hd->hd_hdrs[i].h_value - from);
 	}
 }
+
+/*
+ * A backend's response head gets every check of the strict scan but not
+ * http-parser's second reading, which would double its cost: a client is
+ * who tries to smuggle, and requests keep both readings.  The fuzzer
+ * checks the scan alone decides as the two together (tests/fuzz).
+ */
+static const struct gw_http1_limits resp_limits = {
+	.lm_head_max = GW_HTTP1_HEAD_MAX,
+	.lm_headers_max = GW_HTTP1_HEADERS_MAX,
+	.lm_line_max = GW_HTTP1_LINE_MAX,
+	.lm_crosscheck = 0
+};
 
 /* Most pieces one send_now() hands to sendmsg(2). */
 #define SEND_IOV	16
@@ -708,19 +749,105 @@ hash_key(struct session *se, const struct gw_service *sv)
 	return lb_hash(se->se_ip, strlen(se->se_ip));
 }
 
-/* Picks a backend not tried yet; -1 when none is usable. */
+/* Whether the service's retry_on names what (a fixed vocabulary). */
+static int
+retry_on(struct session *se, const char *what)
+{
+	const char	*l = se->se_ws->ws_snap->sn_services[se->se_svc].ss_sv->
+			    sv_retry_on;
+	size_t		 n = strlen(what);
+
+	for (; (l = strstr(l, what)) != NULL; l += n)
+		if (l[n] == '\0' || l[n] == ',')
+			return 1;
+	return 0;
+}
+
+/* RFC 9110 9.2.2: methods whose requests may be sent again. */
+static int
+idempotent(const struct session *se)
+{
+	switch (se->se_rs->rs_req.hd_method) {
+	case HTTP_GET:
+	case HTTP_HEAD:
+	case HTTP_OPTIONS:
+	case HTTP_PUT:
+	case HTTP_DELETE:
+	case HTTP_TRACE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* An idempotent request whose body, if any, is all still at hand. */
+static int
+resendable(const struct session *se)
+{
+	return idempotent(se) && !se->se_body_lost &&
+	    (se->se_rs->rs_reqbody.bd_framing == GW_HTTP1_BODY_NONE ||
+	    se->se_keep_body);
+}
+
+/*
+ * Picks a backend not tried yet; -1 when none is usable.  An ejected
+ * backend (passive health) is passed over unless the service is in panic
+ * or nothing else is left: better an ejected backend than a 503.
+ */
 static long
 pick_backend(struct session *se)
 {
-	struct snapshot		*sn = se->se_ws->ws_snap;
-	const struct gw_service	*sv = sn->sn_services[se->se_svc].ss_sv;
-	uint64_t		 key = 0;
+	struct snapshot			*sn = se->se_ws->ws_snap;
+	const struct snap_service	*ss = &sn->sn_services[se->se_svc];
+	const struct gw_service		*sv = ss->ss_sv;
+	struct outlier *const		*out = se->se_ws->ws_out[se->se_svc];
+	struct lb			*lb = &se->se_ws->ws_lb[se->se_svc];
+	uint64_t			 key = 0;
+	int64_t				 now_ms = 0;
+	long				 i, first = -1;
+	size_t				 k;
 
 	if (sv->sv_lb == GW_LB_HASH)
 		key = hash_key(se, sv);
-	return lb_pick(&se->se_ws->ws_lb[se->se_svc], key, se->se_tried,
-	    sv->sv_lb == GW_LB_LATENCY || sv->sv_lb == GW_LB_LEAST_REQUEST ?
-	    px_now_ns() : 0);
+	for (;;) {
+		i = lb_pick(lb, key, se->se_tried, sv->sv_lb ==
+		    GW_LB_LATENCY || sv->sv_lb == GW_LB_LEAST_REQUEST ?
+		    px_now_ns() : 0);
+		if (i < 0 || ss->ss_panic)
+			break;
+		if (now_ms == 0)
+			now_ms = px_wall_ms();
+		if (!outlier_ejected(out[i], now_ms))
+			break;
+		/* Ejections can tip a service into panic too. */
+		if (snapshot_panics(sv, ss->ss_nhealthy - outlier_count(out,
+		    ss->ss_nbe, now_ms), ss->ss_nenabled))
+			break;
+		if (first < 0)
+			first = i;
+		se->se_tried[i] = 2;	/* ejected: cleared below */
+	}
+	if (first >= 0) {
+		for (k = 0; k < ss->ss_nbe; k++)
+			if (se->se_tried[k] == 2)
+				se->se_tried[k] = 0;
+		if (i < 0)
+			i = first;
+	}
+	return i;
+}
+
+/* Passive health: what backend se_be just did. */
+static void
+outlier_note(struct session *se, enum outlier_result r)
+{
+	const struct snap_service *ss;
+
+	if (se->se_ws == NULL || se->se_svc < 0 || se->se_be < 0)
+		return;
+	ss = &se->se_ws->ws_snap->sn_services[se->se_svc];
+	outlier_report(se->se_ws->ws_out[se->se_svc], ss->ss_nbe,
+	    (size_t)se->se_be, ss->ss_sv, r, px_wall_ms());
 }
 
 /*
@@ -808,6 +935,8 @@ request_start(struct session *se)
 	    HTTP_GET);
 	se->se_req_done = se->se_rs->rs_reqbody.bd_framing ==
 	    GW_HTTP1_BODY_NONE;
+	se->se_rs->rs_body.b_len = 0;
+	se->se_keep_body = !se->se_req_done && idempotent(se);
 
 	/* A reverse proxy opens no tunnels to where clients ask. */
 	if (se->se_rs->rs_req.hd_method == HTTP_CONNECT) {
@@ -918,6 +1047,35 @@ kick(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Moves request body bytes up until the body ends or the backend lags. */
+/*
+ * Keeps the next n body bytes of in for a retry, or gives up on retrying
+ * the request when the body outgrows PX_RETRY_BODY_MAX.
+ */
+static void
+body_keep(struct session *se, struct evbuffer *in, size_t n)
+{
+	struct gw_buf	*b = &se->se_rs->rs_body;
+	size_t		 had = b->b_len;
+
+	if (had + n > PX_RETRY_BODY_MAX) {
+		se->se_keep_body = 0;
+		se->se_body_lost = 1;
+		b->b_len = 0;
+		return;
+	}
+	if (b->b_cap < had + n + 1) {
+		b->b_cap = PX_RETRY_BODY_MAX + 1;	/* once: the most */
+		b->b_data = gw_reallocarray(b->b_data, b->b_cap, 1);
+	}
+	if (evbuffer_copyout(in, b->b_data + had, n) != (ssize_t)n) {
+		se->se_keep_body = 0;
+		se->se_body_lost = 1;
+		return;
+	}
+	b->b_len = had + n;
+	b->b_data[b->b_len] = '\0';
+}
+
 static void
 pump_req(struct session *se)
 {
@@ -942,6 +1100,8 @@ pump_req(struct session *se)
 			session_error(se, PX_E_BAD_REQUEST, 0);
 			return;
 		}
+		if (se->se_keep_body)
+			body_keep(se, in, (size_t)n);
 		send_now(upconn_bev(se->se_up), NULL, 0, in, (size_t)n);
 		se->se_bytes_in += (uint64_t)n;
 		if (se->se_rs->rs_reqbody.bd_done) {
@@ -988,6 +1148,10 @@ on_connected(struct session *se)
 	bufferevent_setwatermark(u, EV_WRITE, PX_BUF_HIGH / 4, 0);
 	/* Not consumed: a stale pooled connection may need it again. */
 	send_now(u, se->se_rs->rs_upreq.b_data, se->se_rs->rs_upreq.b_len, NULL, 0);
+	/* A retry: the body bytes the last backend got go again first. */
+	if (se->se_rs->rs_body.b_len > 0)
+		send_now(u, se->se_rs->rs_body.b_data,
+		    se->se_rs->rs_body.b_len, NULL, 0);
 	se->se_state = SE_FORWARD;
 	if (se->se_req_done)
 		resphead_arm(se);
@@ -1012,6 +1176,7 @@ connect_backend(struct session *se, int fresh)
 		return;
 	}
 	up_start(se);
+	se->se_up_wfail = 0;
 	bufferevent_setcb(upconn_bev(se->se_up), NULL, u_write, u_event, se);
 	rd_setcb(upconn_rd(se->se_up), u_read, u_event, se);
 	se->se_state = SE_CONNECT;
@@ -1046,7 +1211,8 @@ connect_failed(struct session *se)
 	stats_connect_failed(se->se_w, sn->sn_cf.cf_services[se->se_svc].
 	    sv_name, sn->sn_services[se->se_svc].ss_be[se->se_be].sb_name);
 	se->se_conn_failures++;
-	if (!retry_elsewhere(se))
+	outlier_note(se, OUT_GATEWAY);
+	if (!retry_on(se, "connect-failure") || !retry_elsewhere(se))
 		session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
 }
 
@@ -1116,8 +1282,8 @@ resp_head(struct session *se)
 		return 0;
 	n = len < GW_HTTP1_HEAD_MAX + 1 ? len : GW_HTTP1_HEAD_MAX + 1;
 	p = evbuffer_pullup(in, (ssize_t)n);
-	e = gw_http1_parse_head((const char *)p, n, GW_HTTP1_RESPONSE, NULL,
-	    hd);
+	e = gw_http1_parse_head((const char *)p, n, GW_HTTP1_RESPONSE,
+	    &resp_limits, hd);
 	if (e == GW_HTTP1_NEED_MORE)
 		return 0;
 	if (e != GW_HTTP1_OK)
@@ -1174,6 +1340,10 @@ resp_pump(struct session *se)
 			continue;
 		}
 		se->se_have_resp = 1;
+		outlier_note(se, se->se_rs->rs_resp.hd_status >= 500 ?
+		    OUT_5XX : OUT_OK);
+		if (retry_5xx(se))
+			return;
 		if (se->se_timer_kind == T_RESPHEAD)
 			timer_set(se, T_REQUEST, deadline_ms(se));
 		se->se_status = se->se_rs->rs_resp.hd_status;
@@ -1379,7 +1549,8 @@ u_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (!se->se_have_resp && se->se_up_reused && !se->se_fresh_retry &&
-	    se->se_rs->rs_reqbody.bd_framing == GW_HTTP1_BODY_NONE &&
+	    (se->se_rs->rs_reqbody.bd_framing == GW_HTTP1_BODY_NONE ||
+	    (se->se_keep_body && !se->se_body_lost)) &&
 	    evbuffer_get_length(bufferevent_get_input(upconn_bev(
 	    se->se_up))) == 0) {
 		/*
@@ -1399,25 +1570,58 @@ u_event(struct bufferevent *bev, short what, void *arg)
 
 /*
  * The backend reset or closed before any byte of an answer: with "reset"
- * in the service's retry_on, an idempotent request without a body (RFC
- * 9110 9.2.2: it can be sent again) goes to another backend, within the
- * retry count.  1 when it did.
+ * in the service's retry_on, a request that can go out again goes to
+ * another backend, within the retry count.  1 when it did.
  */
 static int
 retry_reset(struct session *se)
 {
-	const struct gw_service	*sv = se->se_ws->ws_snap->
-				    sn_services[se->se_svc].ss_sv;
-	enum http_method	 m = se->se_rs->rs_req.hd_method;
-
-	if (se->se_have_resp || se->se_retries <= 0 ||
-	    se->se_rs->rs_reqbody.bd_framing != GW_HTTP1_BODY_NONE ||
-	    strstr(sv->sv_retry_on, "reset") == NULL ||
-	    evbuffer_get_length(bufferevent_get_input(upconn_bev(
-	    se->se_up))) > 0 ||
-	    !(m == HTTP_GET || m == HTTP_HEAD || m == HTTP_OPTIONS ||
-	    m == HTTP_PUT || m == HTTP_DELETE || m == HTTP_TRACE))
+	if (se->se_have_resp || se->se_retries <= 0 || !retry_on(se, "reset") ||
+	    !resendable(se) || evbuffer_get_length(bufferevent_get_input(
+	    upconn_bev(se->se_up))) > 0)
 		return 0;
+	outlier_note(se, OUT_GATEWAY);
+	return retry_elsewhere(se);
+}
+
+/*
+ * A 5xx response head, nothing of it sent yet: with "5xx" in retry_on a
+ * request that can go out again goes to another backend (the answer is
+ * dropped with its connection).  1 when it did.
+ */
+static int
+retry_5xx(struct session *se)
+{
+	long	nb;
+
+	if (se->se_rs->rs_resp.hd_status < 500 || se->se_retries <= 0 ||
+	    !se->se_req_done || !retry_on(se, "5xx") || !resendable(se))
+		return 0;
+	se->se_tried[se->se_be] = 1;
+	if ((nb = pick_backend(se)) < 0)
+		return 0;	/* nobody else to ask: this answer goes out */
+	up_drop(se, -1);
+	se->se_retries--;
+	se->se_have_resp = 0;
+	se->se_be = nb;
+	connect_backend(se, 0);
+	return 1;
+}
+
+/*
+ * The response head is late (the response timeout): with "timeout" in
+ * retry_on, a request that can go out again goes to another backend if
+ * the request's deadline leaves time.  1 when it did.
+ */
+static int
+retry_timeout(struct session *se)
+{
+	if (se->se_have_resp || se->se_up == NULL || se->se_retries <= 0 ||
+	    !retry_on(se, "timeout") || !resendable(se) ||
+	    deadline_ms(se) <= 1)
+		return 0;
+	outlier_note(se, OUT_GATEWAY);
+	timer_set(se, T_REQUEST, deadline_ms(se));
 	return retry_elsewhere(se);
 }
 
@@ -1459,6 +1663,8 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 			session_close(se);
 			break;
 		}
+		if (se->se_timer_kind == T_RESPHEAD && retry_timeout(se))
+			break;
 		session_error(se, PX_E_UPSTREAM_TIMEOUT, 0);
 		break;
 	case T_LINGER:

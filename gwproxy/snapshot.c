@@ -15,6 +15,7 @@
 #include "duration.h"
 #include "gwproxy.h"
 #include "lb.h"
+#include "log.h"
 #include "override.h"
 #include "route.h"
 #include "str.h"
@@ -74,9 +75,15 @@ resolve(struct snap_backend *sb)
 }
 
 static int
+backend_enabled(const struct snap_backend *sb)
+{
+	return sb->sb_be->be_state == GW_ADMIN_ENABLED && sb->sb_addrlen > 0;
+}
+
+static int
 backend_usable(const struct gw_service *sv, const struct snap_backend *sb)
 {
-	if (sb->sb_be->be_state != GW_ADMIN_ENABLED || sb->sb_addrlen == 0)
+	if (!backend_enabled(sb))
 		return 0;
 	if (sv->sv_hc_type == GW_HC_NONE)
 		return 1;
@@ -88,6 +95,34 @@ backend_usable(const struct gw_service *sv, const struct snap_backend *sb)
 	default:
 		return sv->sv_hc_initial == GW_HC_INITIAL_UP;
 	}
+}
+
+/*
+ * Envoy's panic threshold: when fewer than panic_threshold % of the
+ * enabled backends are healthy, the few left would take all the load and
+ * fall over too, so every enabled backend takes requests again.
+ */
+static void
+panic_check(struct snap_service *ss)
+{
+	size_t	k;
+
+	if (!snapshot_panics(ss->ss_sv, ss->ss_nhealthy, ss->ss_nenabled))
+		return;
+	ss->ss_panic = 1;
+	for (k = 0; k < ss->ss_nbe; k++)
+		ss->ss_be[k].sb_usable = backend_enabled(&ss->ss_be[k]);
+	gw_log(GW_LOG_WARNING, "service %s: panic: %zu of %zu backends "
+	    "healthy, under %d%%: balancing over all of them",
+	    ss->ss_sv->sv_name, ss->ss_nhealthy, ss->ss_nenabled,
+	    (int)ss->ss_sv->sv_panic_pct);
+}
+
+int
+snapshot_panics(const struct gw_service *sv, size_t healthy, size_t enabled)
+{
+	return sv->sv_panic_pct > 0 && enabled > 0 &&
+	    (uint64_t)healthy * 100 < (uint64_t)sv->sv_panic_pct * enabled;
 }
 
 static void
@@ -157,7 +192,11 @@ snapshot_build(struct gw_config *cf, int64_t generation, const int *health,
 		sb->sb_key = lb_hash(sb->sb_name, strlen(sb->sb_name));
 		resolve(sb);
 		sb->sb_usable = backend_usable(ss->ss_sv, sb);
+		ss->ss_nenabled += backend_enabled(sb);
+		ss->ss_nhealthy += sb->sb_usable;
 	}
+	for (i = 0; i < cf->cf_nservices; i++)
+		panic_check(&sn->sn_services[i]);
 	sn->sn_route_service = gw_calloc(cf->cf_nroutes + 1, sizeof(long));
 	for (i = 0; i < cf->cf_nroutes; i++)
 		sn->sn_route_service[i] = gw_config_find_service(cf,

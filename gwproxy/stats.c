@@ -28,6 +28,7 @@
 #include "duration.h"
 #include "gwproxy.h"
 #include "log.h"
+#include "outlier.h"
 #include "stats.h"
 #include "store.h"
 #include "str.h"
@@ -1035,6 +1036,11 @@ flush_main(void *arg)
 			;
 		quit = flush_quit;
 		pthread_mutex_unlock(&flush_mtx);
+		/* Passive health first: its events are the more urgent. */
+		if (outlier_flush(flush_db, gw_now_ms(), flush_instance(),
+		    errbuf, sizeof(errbuf)) == -1)
+			gw_log(GW_LOG_WARNING, "passive health events wait for "
+			    "the next flush: %s", errbuf);
 		if (stats_flush_now(flush_db, gw_now_ms(), errbuf,
 		    sizeof(errbuf)) == -1) {
 			/* Once per streak, not at every tick of a locked DB. */

@@ -264,3 +264,86 @@ fail:
 	gw_db_rollback(db);
 	return -1;
 }
+
+/* The health state of a backend by names, 'unknown' when none. */
+#define STORE_HEALTH_OF							\
+	"COALESCE((SELECT h.state FROM backend_health h JOIN backends b "	\
+	"ON b.id = h.backend_id JOIN services s ON s.id = b.service_id "	\
+	"WHERE s.name = ?1 AND b.host = ?2 AND b.port = ?3), 'unknown')"
+
+int
+store_outlier_write(sqlite3 *db, const struct store_outlier_ev *ev, size_t n,
+    const char *instance, char *errbuf, size_t errlen)
+{
+	static const char *const sql[] = {
+		/* Ejected. */
+		"INSERT INTO health_transitions (at, service, backend, "
+		"from_state, to_state, reason, source) VALUES (?4, ?1, ?5, "
+		STORE_HEALTH_OF ", 'ejected', ?6, 'gwproxy')",
+		"INSERT OR REPLACE INTO backend_ejections (backend_id, "
+		"instance, ejected_at, until_at, ejections, reason) "
+		"SELECT b.id, ?7, ?4, ?8, ?9, ?6 FROM backends b JOIN "
+		"services s ON s.id = b.service_id WHERE s.name = ?1 AND "
+		"b.host = ?2 AND b.port = ?3",
+		/* Over. */
+		"INSERT INTO health_transitions (at, service, backend, "
+		"from_state, to_state, reason, source) VALUES (?4, ?1, ?5, "
+		"'ejected', " STORE_HEALTH_OF ", ?6, 'gwproxy')",
+		"DELETE FROM backend_ejections WHERE instance = ?7 AND "
+		"backend_id IN (SELECT b.id FROM backends b JOIN services s "
+		"ON s.id = b.service_id WHERE s.name = ?1 AND b.host = ?2 AND "
+		"b.port = ?3)"
+	};
+	sqlite3_stmt	*st[4] = { NULL, NULL, NULL, NULL };
+	const struct store_outlier_ev *e;
+	size_t		 i;
+	int		 k, j;
+
+	if (gw_db_begin(db, errbuf, errlen) == -1)
+		return -1;
+	for (k = 0; k < 4; k++)
+		if (sqlite3_prepare_v2(db, sql[k], -1, &st[k], NULL) !=
+		    SQLITE_OK)
+			goto fail;
+	for (i = 0; i < n; i++) {
+		e = &ev[i];
+		for (j = 0; j < 2; j++) {
+			k = (e->oe_end ? 2 : 0) + j;
+			sqlite3_reset(st[k]);
+			sqlite3_clear_bindings(st[k]);
+			sqlite3_bind_text(st[k], 1, e->oe_service, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(st[k], 2, e->oe_host, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_int(st[k], 3, e->oe_port);
+			if (sqlite3_bind_parameter_index(st[k], "?4") > 0)
+				sqlite3_bind_int64(st[k], 4, e->oe_at);
+			if (sqlite3_bind_parameter_index(st[k], "?5") > 0)
+				sqlite3_bind_text(st[k], 5, e->oe_backend, -1,
+				    SQLITE_STATIC);
+			if (sqlite3_bind_parameter_index(st[k], "?6") > 0)
+				sqlite3_bind_text(st[k], 6, e->oe_reason, -1,
+				    SQLITE_STATIC);
+			sqlite3_bind_text(st[k], 7, instance, -1,
+			    SQLITE_STATIC);
+			if (sqlite3_bind_parameter_index(st[k], "?8") > 0) {
+				sqlite3_bind_int64(st[k], 8, e->oe_until);
+				sqlite3_bind_int(st[k], 9, e->oe_ejections);
+			}
+			if (sqlite3_step(st[k]) != SQLITE_DONE)
+				goto fail;
+		}
+	}
+	for (k = 0; k < 4; k++) {
+		sqlite3_finalize(st[k]);
+		st[k] = NULL;
+	}
+	if (gw_db_commit(db, errbuf, errlen) == 0)
+		return 0;
+fail:
+	snprintf(errbuf, errlen, "passive health: %s", sqlite3_errmsg(db));
+	for (k = 0; k < 4; k++)
+		sqlite3_finalize(st[k]);
+	gw_db_rollback(db);
+	return -1;
+}

@@ -59,4 +59,28 @@ int		 store_stats_write(sqlite3 *db,
 		    int64_t prune_before, int64_t *pruned, char *errbuf,
 		    size_t errlen);
 
+/* One passive-health event for store_outlier_write(). */
+struct store_outlier_ev {
+	int64_t		 oe_at;		/* ms since the epoch */
+	int		 oe_end;	/* 0: ejected; 1: ejection over */
+	char		 oe_service[64];
+	char		 oe_backend[280];	/* "host:port" */
+	char		 oe_host[256];
+	int		 oe_port;
+	int64_t		 oe_until;	/* ejected until, ms since the epoch */
+	int		 oe_ejections;
+	char		 oe_reason[96];
+};
+
+/*
+ * Writes events in one transaction: a health_transitions row each
+ * (source gwproxy; to 'ejected' from the backend's health state, or
+ * back), and the backend_ejections row of this instance set or removed.
+ * A backend no longer in the DB gets its transitions row only.  0, or -1
+ * with errbuf set (nothing written).
+ */
+int		 store_outlier_write(sqlite3 *db,
+		    const struct store_outlier_ev *ev, size_t n,
+		    const char *instance, char *errbuf, size_t errlen);
+
 #endif /* GWPROXY_STORE_H */

@@ -18,6 +18,7 @@
 #include "gwproxy.h"
 #include "lb.h"
 #include "log.h"
+#include "outlier.h"
 #include "route.h"
 #include "stats.h"
 #include "str.h"
@@ -32,8 +33,10 @@ wsnap_free(struct wsnap *ws)
 			lb_free(&ws->ws_lb[i]);
 		free(ws->ws_lbbe[i]);
 		free(ws->ws_sref[i]);
+		free(ws->ws_out[i]);
 	}
 	free(ws->ws_sref);
+	free(ws->ws_out);
 	free(ws->ws_lb);
 	free(ws->ws_lbbe);
 	route_table_free(ws->ws_routes);
@@ -59,11 +62,16 @@ wsnap_new(struct worker *w, struct snapshot *sn)
 	ws->ws_lb = gw_calloc(n + 1, sizeof(*ws->ws_lb));
 	ws->ws_lbbe = gw_calloc(n + 1, sizeof(*ws->ws_lbbe));
 	ws->ws_sref = gw_calloc(n + 1, sizeof(*ws->ws_sref));
+	ws->ws_out = gw_calloc(n + 1, sizeof(*ws->ws_out));
 	for (i = 0; i < n; i++) {
 		ss = &sn->sn_services[i];
 		if (ss->ss_nbe == 0)
 			continue;
 		ws->ws_sref[i] = gw_calloc(ss->ss_nbe, sizeof(**ws->ws_sref));
+		ws->ws_out[i] = gw_calloc(ss->ss_nbe, sizeof(**ws->ws_out));
+		for (k = 0; k < ss->ss_nbe; k++)
+			ws->ws_out[i][k] = outlier_get(ss->ss_sv->sv_name,
+			    ss->ss_be[k].sb_be, ss->ss_be[k].sb_name);
 		lbe = gw_calloc(ss->ss_nbe, sizeof(*lbe));
 		for (k = 0; k < ss->ss_nbe; k++) {
 			lbe[k].lb_weight = (uint32_t)ss->ss_be[k].sb_be->

@@ -47,8 +47,8 @@ teardown()
 	assert_gw_error_new_id 503 'Service Unavailable' no_healthy_backend
 	# Nothing reached them.
 	run -0 ctl 'show backends'
-	assert_line "web 127.0.0.1:$b1_port weight=1 state=disabled health=unknown usable=no"
-	assert_line "web 127.0.0.1:$b2_port weight=1 state=drain health=unknown usable=no"
+	assert_line "web 127.0.0.1:$b1_port weight=1 state=disabled health=unknown usable=no ejected=no"
+	assert_line "web 127.0.0.1:$b2_port weight=1 state=drain health=unknown usable=no ejected=no"
 }
 
 @test "no_healthy_backend: 503 for a service with no backend at all" {

@@ -461,10 +461,10 @@ while True:
 	assert_equal "$(json_eval '[d["ok"], d["pid"], d["generation"], d["workers"], d["requests"], d["draining"]]')" \
 	    "[true, $PROXY_PID, $(db_generation), 2, 1, false]"
 	run -0 ctl 'show backends'
-	assert_output "web 127.0.0.1:$b1_port weight=1 state=enabled health=unknown usable=yes"
+	assert_output "web 127.0.0.1:$b1_port weight=1 state=enabled health=unknown usable=yes ejected=no"
 	run -0 ctl 'json show backends'
 	assert_equal "$(json_eval 'd["backends"]')" \
-	    "[{\"address\": \"127.0.0.1:$b1_port\", \"health\": \"unknown\", \"service\": \"web\", \"state\": \"enabled\", \"usable\": true, \"weight\": 1}]"
+	    "[{\"address\": \"127.0.0.1:$b1_port\", \"ejected\": false, \"health\": \"unknown\", \"service\": \"web\", \"state\": \"enabled\", \"usable\": true, \"weight\": 1}]"
 	run -0 ctl 'show routes'
 	assert_line 'all priority=0 host=* prefix=/ service=web'
 	assert_line 'api priority=5 host=api.example.com prefix=/api service=web'

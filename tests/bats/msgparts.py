@@ -20,6 +20,6 @@ for path in sys.argv[3:]:
         fmt = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
         fmt = fmt.replace('\\"', '"').replace('\\n', ' ')
         for part in re.split(r'%[-0-9.*]*(?:ll|l|z)?[sducfx]', fmt):
-            part = part.strip(' :;,-')
+            part = part.replace('%%', '%').strip(' :;,-')
             if len(part) >= 10 and re.search(r'[a-z]{4}', part):
                 print(part)

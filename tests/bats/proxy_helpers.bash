@@ -20,7 +20,8 @@
 #				reading a request head: MODE garbage answers
 #				bytes that are not HTTP, reset closes with a
 #				RST, reply sends REPLY (backslash escapes
-#				as in Python) and closes; sets ${NAME}_port
+#				as in Python) and closes, hang answers
+#				nothing for 5 s; sets ${NAME}_port
 #   dead_port			a port on 127.0.0.1 nothing listens on
 #   purl PATH			http://127.0.0.1:$PROXY_PORT PATH
 #   pcurl ARG...		curl, bounded, errors on stderr
@@ -199,6 +200,8 @@ def serve(c):
         elif mode == "reset":
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                          struct.pack("ii", 1, 0))
+        elif mode == "hang":
+            c.recv(65536)      # blocks until the peer closes, or 5 s
     except OSError:
         pass
     finally:

@@ -29,7 +29,8 @@
 static const struct gw_http1_limits http1_check_small = {
 	.lm_head_max = 256,
 	.lm_headers_max = 6,
-	.lm_line_max = 48
+	.lm_line_max = 48,
+	.lm_crosscheck = 1
 };
 
 static int
@@ -60,6 +61,25 @@ http1_check_head(const char *buf, size_t len, enum gw_http1_type type,
 	int				 st;
 
 	*ep = e = gw_http1_parse_head(buf, len, type, lim, hd);
+	/*
+	 * For a response our scan alone must decide as the scan with
+	 * http-parser's second opinion: gwproxy reads responses with the scan
+	 * alone, so a head only http-parser refuses is a gap in the scan.
+	 * (Requests keep both readings; there http-parser alone refuses some
+	 * request-targets, "GET d HTTP/1.0" for one.)
+	 */
+	if (l->lm_crosscheck && type == GW_HTTP1_RESPONSE) {
+		struct gw_http1_limits	alone = *l;
+
+		alone.lm_crosscheck = 0;
+		if (gw_http1_parse_head(buf, len, type, &alone, &again) != e ||
+		    (e == GW_HTTP1_OK && (again.hd_len != hd->hd_len ||
+		    again.hd_keep_alive != hd->hd_keep_alive ||
+		    again.hd_chunked != hd->hd_chunked ||
+		    again.hd_content_length != hd->hd_content_length ||
+		    again.hd_upgrade != hd->hd_upgrade)))
+			return "the scan alone and http-parser disagree";
+	}
 	if ((int)e < (int)GW_HTTP1_OK || (int)e > (int)GW_HTTP1_E_STATUS)
 		return "parse_head returned an unknown or body outcome";
 	if ((s = gw_http1_err_str(e)) == NULL || *s == '\0')

@@ -580,6 +580,42 @@ test_gaps(void)
 static void
 test_framing_fields(void)
 {
+	struct gw_http1_limits	alone = gw_http1_default_limits;
+
+	/*
+	 * A HTAB after a length or a coding: http-parser reads "4<HTAB>" as
+	 * an invalid length and "chunked<HTAB>" as not chunked; the scan
+	 * refuses both, also alone (how gwproxy reads responses).
+	 */
+	alone.lm_crosscheck = 0;
+	T_ERR(gw_http1_parse_head(S("HTTP/1.1 101 OK\r\nUpgrade: x\r\n"
+	    "Connection: upgrade\t\r\n\r\n"), RESP, &alone, &hd),
+	    GW_HTTP1_E_FIELD_VALUE, "a HTAB in Connection, scan alone");
+	T_ERR(gw_http1_parse_head(S("HTTP/1.1 200 OK\r\n"
+	    "Proxy-Connection: close\r\n\r\n"), RESP, &alone, &hd),
+	    GW_HTTP1_OK, "Proxy-Connection: close");
+	T_OK(!hd.hd_keep_alive, "is read as Connection: close");
+	T_ERR(gw_http1_parse_head(S("HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: ch, chunked\r\n\r\n"), RESP, &alone, &hd),
+	    GW_HTTP1_E_TRANSFER_ENCODING,
+	    "a part of chunked right before a comma, scan alone");
+	T_ERR(gw_http1_parse_head(S("HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: ch , chunked\r\n\r\n"), RESP, &alone, &hd),
+	    GW_HTTP1_OK, "the same with a space before the comma: fine");
+	BOTH("HTTP/1.1 200 OK\r\nTransfer-EncodingX: a\r\n"
+	    "Content-Length: 2\r\n\r\n", RESP, GW_HTTP1_E_CL_TE,
+	    "a field named Transfer-Encoding and more, with a length");
+	BOTH("HTTP/1.1 200 OK\r\nContent-Length: 4\t\r\n\r\n", RESP,
+	    GW_HTTP1_E_CONTENT_LENGTH, "a HTAB after Content-Length");
+	T_ERR(gw_http1_parse_head(S("HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: chunked\t\r\n\r\n"), RESP, &alone, &hd),
+	    GW_HTTP1_E_TRANSFER_ENCODING, "a HTAB after chunked, scan alone");
+	T_ERR(gw_http1_parse_head(S("HTTP/1.1 200 OK\r\n"
+	    "Content-Length:\t4\r\n\r\n"), RESP, &alone, &hd),
+	    GW_HTTP1_E_CONTENT_LENGTH, "a HTAB before a length, scan alone");
+	T_ERR(gw_http1_parse_head(S("HTTP/1.1 200 OK\r\n"
+	    "Content-Length: 4 \r\nX-A:\tb\t\r\n\r\n"), RESP, &alone, &hd),
+	    GW_HTTP1_OK, "spaces there, tabs elsewhere: fine");
 	BOTH("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n", REQ, GW_HTTP1_E_CL_TE,
 	    "Content-Length then Transfer-Encoding");
@@ -795,6 +831,7 @@ test_limits(void)
 	    "101 fields and no end yet: 431 already");
 	free(b);
 
+	lim = gw_http1_default_limits;
 	lim.lm_head_max = 64;
 	lim.lm_headers_max = 2;
 	lim.lm_line_max = 24;
@@ -813,6 +850,7 @@ test_limits(void)
 	    &lim, &hd), GW_HTTP1_E_LINE_TOO_LONG,
 	    "the line limit holds for status lines too");
 
+	lim = gw_http1_default_limits;
 	lim.lm_head_max = 200 * 1024;
 	lim.lm_headers_max = 1000;
 	lim.lm_line_max = GW_HTTP1_LINE_MAX;

@@ -709,15 +709,36 @@ struct http1_conn {
 	int	cn_keep_alive;
 	int	cn_upgrade;
 	int	cn_names;	/* names a field not hop-by-hop anyway */
+	int	cn_bad;		/* a list http-parser reads otherwise */
 };
+
+/* 1 when el[0..len) is a proper, non-empty prefix of word (any case). */
+static int
+http1_part_of(const char *el, size_t len, const char *word)
+{
+	size_t	wlen = strlen(word);
+
+	return len > 0 && len < wlen && http1_ci_eq(el, len, word, len);
+}
 
 static int
 http1_conn_element(const char *el, size_t len, void *arg)
 {
 	struct http1_conn	*cn = arg;
 
-	if (len == 0)
-		return 0;
+	/*
+	 * http-parser 2.9.4 stops reading the list at an empty element
+	 * (",,upgrade" is no upgrade to it) and swallows the comma right
+	 * after a part of close, keep-alive or upgrade ("c,upgrade"): the
+	 * fuzzer found both.  Such lists are refused.  el[len] is in the
+	 * head: a value is followed by at least CRLF.
+	 */
+	if (len == 0 || (el[len] == ',' && (http1_part_of(el, len, "close") ||
+	    http1_part_of(el, len, "keep-alive") ||
+	    http1_part_of(el, len, "upgrade")))) {
+		cn->cn_bad = 1;
+		return 1;
+	}
 	if (http1_ci_eq(el, len, "close", 5))
 		cn->cn_close = cn->cn_names = 1;	/* a "Close" field too */
 	else if (http1_ci_eq(el, len, "keep-alive", 10))
@@ -735,7 +756,7 @@ http1_derive(struct gw_http1_head *hd)
 {
 	const struct gw_http1_hdr	*h;
 	struct http1_te			 te = { 0, 0 };
-	struct http1_conn		 cn = { 0, 0, 0, 0 };
+	struct http1_conn		 cn = { 0, 0, 0, 0, 0 };
 	size_t				 i, ncl, nte, nhost;
 	int64_t				 cl = -1;
 	int				 cl_bad, te_bad, c_close, c_ka, c_up;
@@ -765,16 +786,16 @@ http1_derive(struct gw_http1_head *hd)
 			break;
 		case GW_HF_CONNECTION:
 			hd->hd_connection = 1;
-			(void)http1_list_each(h->h_value, h->h_value_len,
-			    http1_conn_element, &cn);
-			break;
+			/* FALLTHROUGH */
 		case GW_HF_PROXY_CONNECTION:
 			/*
-			 * Not in RFC 9110, but http-parser reads it as
-			 * Connection (close, keep-alive, upgrade): so do we.
+			 * Proxy-Connection is not in RFC 9110, but
+			 * http-parser reads it as Connection (close,
+			 * keep-alive, upgrade): so do we.
 			 */
-			(void)http1_list_each(h->h_value, h->h_value_len,
-			    http1_conn_element, &cn);
+			if (h->h_value_len > 0)
+				(void)http1_list_each(h->h_value,
+				    h->h_value_len, http1_conn_element, &cn);
 			break;
 		case GW_HF_UPGRADE:
 			/* Empty, it names no protocol (nor for http-parser). */
@@ -802,6 +823,8 @@ http1_derive(struct gw_http1_head *hd)
 	}
 	if (te_like && ncl > 0)
 		return GW_HTTP1_E_CL_TE;
+	if (cn.cn_bad)
+		return GW_HTTP1_E_FIELD_VALUE;
 	c_close = cn.cn_close;
 	c_ka = cn.cn_keep_alive;
 	c_up = cn.cn_upgrade;

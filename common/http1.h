@@ -23,7 +23,9 @@
  *     field whose name begins with Transfer-Encoding (http-parser takes
  *     "Transfer-EncodingX" for Transfer-Encoding there), and a coding
  *     that is a part of "chunked" right before a comma ("ch, chunked",
- *     where http-parser misses the chunked);
+ *     where http-parser misses the chunked), and in a Connection list an
+ *     empty element or a part of close, keep-alive or upgrade right
+ *     before a comma;
  *   - a Transfer-Encoding whose last coding is not chunked, or that
  *     names chunked twice (RFC 9112 6.3, 7);
  *   - several Host fields, or none in an HTTP/1.1 request (RFC 9112 3.2);

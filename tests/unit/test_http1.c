@@ -591,6 +591,16 @@ test_framing_fields(void)
 	T_ERR(gw_http1_parse_head(S("HTTP/1.1 101 OK\r\nUpgrade: x\r\n"
 	    "Connection: upgrade\t\r\n\r\n"), RESP, &alone, &hd),
 	    GW_HTTP1_E_FIELD_VALUE, "a HTAB in Connection, scan alone");
+	T_ERR(gw_http1_parse_head(S("HTTP/1.1 101 OK\r\nUpgrade: x\r\n"
+	    "Connection: ,,upgrade\r\n\r\n"), RESP, &alone, &hd),
+	    GW_HTTP1_E_FIELD_VALUE, "empty elements in Connection");
+	T_ERR(gw_http1_parse_head(S("HTTP/1.1 101 OK\r\nUpgrade: x\r\n"
+	    "Connection: c,upgrade\r\n\r\n"), RESP, &alone, &hd),
+	    GW_HTTP1_E_FIELD_VALUE, "a part of close right before a comma");
+	T_ERR(gw_http1_parse_head(S("HTTP/1.1 101 OK\r\nUpgrade: x\r\n"
+	    "Connection: cx,upgrade\r\n\r\n"), RESP, &alone, &hd),
+	    GW_HTTP1_OK, "another token before the comma: fine");
+	T_OK(hd.hd_upgrade, "and an upgrade");
 	T_ERR(gw_http1_parse_head(S("HTTP/1.1 200 OK\r\n"
 	    "Proxy-Connection: close\r\n\r\n"), RESP, &alone, &hd),
 	    GW_HTTP1_OK, "Proxy-Connection: close");

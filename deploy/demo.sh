@@ -8,13 +8,15 @@
 # a rewrite and a route with header edits), starts a gwbackend for each
 # backend on a free port of 127.0.0.1, and runs gwproxy on
 # 127.0.0.1:$GW_DEMO_PORT (8080) with its admin listener on
-# 127.0.0.1:$GW_DEMO_ADMIN (9901), an access log and its control socket.
+# 127.0.0.1:$GW_DEMO_ADMIN (9901), an access log and its control socket,
+# and gwhealth next to it, checking every backend each second and telling
+# gwproxy through that socket when one goes down or comes back.
 # It prints curl lines to try and gwctl commands that change the
 # configuration live, then waits.  Ctrl-C (or SIGTERM, or gwproxy
 # exiting) stops every process it started and removes the directory.
 #
 # Environment: GW_DEMO_PORT, GW_DEMO_ADMIN (the ports), GW_BIN (where
-# gwctl, gwproxy and gwbackend are; default bin/ of this tree).
+# gwctl, gwproxy, gwhealth and gwbackend are; default bin/ of this tree).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +29,7 @@ TRIES=100
 
 pids=()		# every process we started
 proxy_pid=
+health_pid=
 dir=
 
 say() {
@@ -90,6 +93,12 @@ port_file_ready() {
 	[ -s "$1" ]
 }
 
+health_ready() {
+	kill -0 "$health_pid" 2>/dev/null ||
+	    die "gwhealth exited; its log: $(cat "$dir/gwhealth.log")"
+	grep -q ' info: gwhealth [^ ]*: generation' "$dir/gwhealth.log"
+}
+
 proxy_ready() {
 	kill -0 "$proxy_pid" 2>/dev/null ||
 	    die "gwproxy exited; its log: $(cat "$dir/gwproxy.log")"
@@ -100,7 +109,7 @@ gwctl() {
 	"$BIN/gwctl" --db "$dir/gw.db" "$@"
 }
 
-for p in gwctl gwproxy gwbackend; do
+for p in gwctl gwproxy gwhealth gwbackend; do
 	[ -x "$BIN/$p" ] || die "no $BIN/$p: run make first"
 done
 command -v curl >/dev/null || die "curl is missing: run make deps"
@@ -116,11 +125,12 @@ trap 'exit 0' INT TERM HUP
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-demo.XXXXXX")
 
 # The backends, each on a port the kernel picks, reported in a file.
-declare -A bport
+declare -A bport bpid
 for b in web-1 web-2 api-1; do
 	"$BIN/gwbackend" --name "$b" --listen "$HOST:0" \
 	    --port-file "$dir/$b.port" >"$dir/$b.log" 2>&1 &
 	pids+=($!)
+	bpid[$b]=$!
 	wait_for port_file_ready "$dir/$b.port" ||
 	    die "gwbackend $b did not start: $(cat "$dir/$b.log")"
 	bport[$b]=$(head -n 1 "$dir/$b.port")
@@ -129,13 +139,17 @@ web1=$HOST:${bport[web-1]}
 web2=$HOST:${bport[web-2]}
 api1=$HOST:${bport[api-1]}
 
-# The configuration.  No gwhealth runs in the demo, so backends keep the
-# health they start with: up (the services' --check-initial default).
+# The configuration.  gwhealth checks web over HTTP and api over TCP,
+# every second; two failures in a row mark a backend down, two passes
+# bring it back.
 gwctl init -q
-gwctl service add web --lb weighted
+gwctl service add web --lb weighted --check http \
+    --check-interval 1s --check-fast-interval 500ms --check-timeout 500ms \
+    --check-rise 2 --check-fall 2
 gwctl backend add web "$web1" --weight 2
 gwctl backend add web "$web2"
-gwctl service add api --request-timeout 5s
+gwctl service add api --request-timeout 5s --check tcp \
+    --check-interval 1s --check-timeout 500ms
 gwctl backend add api "$api1"
 gwctl route add www --service web --host www.demo.test
 gwctl route add api --service api --prefix /api/ --rewrite /
@@ -151,10 +165,18 @@ proxy_pid=$!
 pids+=("$proxy_pid")
 wait_for proxy_ready || die "gwproxy did not get ready: $(cat "$dir/gwproxy.log")"
 
+# gwhealth tells gwproxy about each change on its control socket, which
+# both find next to the database.
+"$BIN/gwhealth" --db "$dir/gw.db" --stats-interval 1m \
+    2>"$dir/gwhealth.log" &
+health_pid=$!
+pids+=("$health_pid")
+wait_for health_ready || die "gwhealth did not start: $(cat "$dir/gwhealth.log")"
+
 P=http://$HOST:$PORT
 cat <<EOF
 
-gw demo: gwproxy on $P, admin on http://$HOST:$ADMIN
+gw demo: gwproxy on $P, admin on http://$HOST:$ADMIN, gwhealth beside it
   services: web ($web1 weight 2, $web2), api ($api1)
   routes:   www   host www.demo.test         -> web
             api   prefix /api/, rewrite /    -> api
@@ -184,10 +206,17 @@ second; no restart):
   curl -H 'Host: www.demo.test' $P/hello     # api-1: an exact path wins
   gwctl proxy info; gwctl proxy stats; gwctl history
 
-Ctrl-C stops everything.  gwproxy's log follows.
+Health: kill a backend and watch gwhealth mark it down and gwproxy stop
+sending it traffic at once (web-2 is pid ${bpid[web-2]}):
+  kill ${bpid[web-2]}
+  gwctl get health; gwctl get events; gwctl proxy backends
+  curl -H 'Host: www.demo.test' $P/hello     # web-1 only from now on
+  tail -f $dir/gwhealth.log
+
+Ctrl-C stops everything.  gwproxy's and gwhealth's logs follow.
 
 EOF
-tail -n +1 -f "$dir/gwproxy.log" &
+tail -n +1 -f "$dir/gwproxy.log" "$dir/gwhealth.log" &
 pids=("$!" "${pids[@]}")
 
 # Returns when gwproxy exits, or a signal's trap interrupts it.

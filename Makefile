@@ -91,7 +91,7 @@ $(BIN)/tests/test_yamlio: $(OBJ)/gwctl/yamlio.o
 $(BIN)/tests/test_route: $(OBJ)/gwproxy/route.o
 $(BIN)/tests/test_lb: $(OBJ)/gwproxy/lb.o
 $(BIN)/tests/test_stats: $(OBJ)/gwproxy/stats.o $(OBJ)/gwproxy/reply.o \
-    $(OBJ)/gwproxy/route.o $(OBJ)/gwproxy/outlier.o
+    $(OBJ)/gwproxy/route.o $(OBJ)/gwproxy/outlier.o $(OBJ)/gwproxy/breaker.o
 $(BIN)/tests/test_outlier: $(OBJ)/gwproxy/outlier.o
 $(BIN)/tests/test_hstate: $(OBJ)/gwhealth/hstate.o
 $(BIN)/tests/test_hsched: $(OBJ)/gwhealth/sched.o

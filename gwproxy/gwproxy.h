@@ -35,6 +35,7 @@
 #include "lb.h"
 #include "route.h"
 
+struct breaker;
 struct outlier;
 
 #define GWPROXY_VERSION		"0.1.0"
@@ -177,10 +178,13 @@ struct wsnap {
 	struct stats_ref	**ws_sref;
 	/* Passive health entries per service, per backend (shared). */
 	struct outlier		***ws_out;
+	/* Circuit breakers per service (shared). */
+	struct breaker		**ws_brk;
 	int			 ws_users;
 	int			 ws_current;
 };
 
+struct breaker;
 struct outlier;
 struct pool;
 struct session;
@@ -238,10 +242,14 @@ struct upconn;
  * to write) or a new one whose connect has started (*reused = 0; the
  * caller's event callback sees BEV_EVENT_CONNECTED, or an error or a
  * timeout after connect_timeout_ms).  With fresh, always a new one.  The
- * caller sets the callbacks.  NULL when no socket could be made.
+ * caller sets the callbacks.  NULL when no socket could be made, or
+ * (*overloaded set) when a new one would take the service over its
+ * max_connections breaker (brk, counted until upconn_free()).
  */
 struct upconn	*upconn_get(struct worker *w, const struct snap_backend *sb,
-		    int64_t connect_timeout_ms, int fresh, int *reused);
+		    int64_t connect_timeout_ms, int fresh, int *reused,
+		    struct breaker *brk, int64_t max_connections,
+		    int *overloaded);
 void		 upconn_release(struct worker *w, struct upconn *uc,
 		    int reusable, int64_t idle_timeout_ms);
 struct bufferevent *upconn_bev(struct upconn *uc);

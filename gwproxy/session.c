@@ -38,6 +38,7 @@
 #include "gwproxy.h"
 #include "http1.h"
 #include "lb.h"
+#include "breaker.h"
 #include "log.h"
 #include "outlier.h"
 #include "rd.h"
@@ -133,6 +134,11 @@ struct session {
 	int			 se_fresh_retry; /* stale pooled conn retried */
 	int			 se_up_wfail;	/* the backend stopped reading */
 	int			 se_keep_body;	/* body bytes go to rs_body */
+	/* Circuit breaker slots this request holds (breaker.h). */
+	struct breaker		*se_brk;
+	int			 se_brk_req;
+	int			 se_brk_pending;
+	int			 se_brk_retries;
 	int			 se_body_lost;	/* more than it holds went out */
 
 	int			 se_req_done;	/* request body all forwarded */
@@ -231,6 +237,9 @@ static int	resendable(const struct session *);
 static int	retry_on(struct session *, const char *);
 static int	retry_elsewhere(struct session *);
 static int	retry_5xx(struct session *);
+static void	pending_done(struct session *);
+static void	brk_release(struct session *);
+static int	retry_slot(struct session *);
 static void	outlier_note(struct session *, enum outlier_result);
 static void	kick(evutil_socket_t, short, void *);
 static void	resphead_arm(struct session *);
@@ -429,6 +438,7 @@ request_end(struct session *se)
 {
 	if (se->se_t0 != 0)
 		request_account(se);
+	brk_release(se);
 	if (se->se_rs != NULL)
 		rstate_put(se->se_rs);
 	se->se_rs = NULL;
@@ -601,6 +611,7 @@ up_done(struct session *se, int64_t latency_ns)
 static void
 up_drop(struct session *se, int64_t latency_ns)
 {
+	pending_done(se);
 	if (se->se_up == NULL)
 		return;
 	if (se->se_ws != NULL && se->se_svc >= 0 && se->se_be >= 0)
@@ -747,6 +758,40 @@ hash_key(struct session *se, const struct gw_service *sv)
 		}
 	}
 	return lb_hash(se->se_ip, strlen(se->se_ip));
+}
+
+/* The request's new connection is made, or given up. */
+static void
+pending_done(struct session *se)
+{
+	if (se->se_brk_pending) {
+		breaker_give(se->se_brk, BRK_PENDING);
+		se->se_brk_pending = 0;
+	}
+}
+
+/* A slot of the service's max_retries breaker for one more retry. */
+static int
+retry_slot(struct session *se)
+{
+	if (!breaker_take(se->se_brk, BRK_RETRIES, se->se_ws->ws_snap->
+	    sn_services[se->se_svc].ss_sv->sv_max_retries))
+		return 0;
+	se->se_brk_retries++;
+	return 1;
+}
+
+/* Every breaker slot the request holds goes back. */
+static void
+brk_release(struct session *se)
+{
+	pending_done(se);
+	if (se->se_brk_req)
+		breaker_give(se->se_brk, BRK_REQUESTS);
+	for (; se->se_brk_retries > 0; se->se_brk_retries--)
+		breaker_give(se->se_brk, BRK_RETRIES);
+	se->se_brk_req = 0;
+	se->se_brk = NULL;
 }
 
 /* Whether the service's retry_on names what (a fixed vocabulary). */
@@ -960,6 +1005,12 @@ request_start(struct session *se)
 	se->se_tried = se->se_rs->rs_tried;
 	memset(se->se_tried, 0, n);
 	se->se_retries = sv->sv_retries;
+	se->se_brk = se->se_ws->ws_brk[se->se_svc];
+	if (!breaker_take(se->se_brk, BRK_REQUESTS, sv->sv_max_requests)) {
+		session_error(se, PX_E_OVERLOADED, 0);
+		return;
+	}
+	se->se_brk_req = 1;
 	if ((se->se_be = pick_backend(se)) < 0) {
 		session_error(se, PX_E_NO_HEALTHY_BACKEND, 0);
 		return;
@@ -1144,6 +1195,7 @@ on_connected(struct session *se)
 
 	if (se->se_t_conn == 0)
 		se->se_t_conn = px_now_ns();
+	pending_done(se);
 	bufferevent_set_timeouts(u, NULL, NULL);	/* the connect's */
 	bufferevent_setwatermark(u, EV_WRITE, PX_BUF_HIGH / 4, 0);
 	/* Not consumed: a stale pooled connection may need it again. */
@@ -1168,12 +1220,26 @@ connect_backend(struct session *se, int fresh)
 {
 	struct snapshot			*sn = se->se_ws->ws_snap;
 	const struct snap_service	*ss = &sn->sn_services[se->se_svc];
+	int				 overloaded;
 
 	se->se_up = upconn_get(se->se_w, &ss->ss_be[se->se_be],
-	    ss->ss_sv->sv_connect_timeout_ms, fresh, &se->se_up_reused);
+	    ss->ss_sv->sv_connect_timeout_ms, fresh, &se->se_up_reused,
+	    se->se_brk, ss->ss_sv->sv_max_connections, &overloaded);
 	if (se->se_up == NULL) {
-		session_error(se, PX_E_UPSTREAM_CONNECT_FAILED, 0);
+		session_error(se, overloaded ? PX_E_OVERLOADED :
+		    PX_E_UPSTREAM_CONNECT_FAILED, 0);
 		return;
+	}
+	/* A new connection: the request waits for it (max_pending). */
+	if (!se->se_up_reused) {
+		if (!breaker_take(se->se_brk, BRK_PENDING,
+		    ss->ss_sv->sv_max_pending)) {
+			upconn_free(se->se_up);
+			se->se_up = NULL;
+			session_error(se, PX_E_OVERLOADED, 0);
+			return;
+		}
+		se->se_brk_pending = 1;
 	}
 	up_start(se);
 	se->se_up_wfail = 0;
@@ -1194,7 +1260,8 @@ retry_elsewhere(struct session *se)
 {
 	up_drop(se, -1);
 	se->se_tried[se->se_be] = 1;
-	if (se->se_retries-- > 0 && (se->se_be = pick_backend(se)) >= 0) {
+	if (se->se_retries-- > 0 && retry_slot(se) &&
+	    (se->se_be = pick_backend(se)) >= 0) {
 		connect_backend(se, 0);
 		return 1;
 	}
@@ -1598,7 +1665,7 @@ retry_5xx(struct session *se)
 	    !se->se_req_done || !retry_on(se, "5xx") || !resendable(se))
 		return 0;
 	se->se_tried[se->se_be] = 1;
-	if ((nb = pick_backend(se)) < 0)
+	if ((nb = pick_backend(se)) < 0 || !retry_slot(se))
 		return 0;	/* nobody else to ask: this answer goes out */
 	up_drop(se, -1);
 	se->se_retries--;

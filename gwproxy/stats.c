@@ -27,6 +27,7 @@
 #include "db.h"
 #include "duration.h"
 #include "gwproxy.h"
+#include "breaker.h"
 #include "log.h"
 #include "outlier.h"
 #include "stats.h"
@@ -624,6 +625,42 @@ prom_u64(struct gw_buf *b, const char *name, const char *const *kv, int n,
 	gw_buf_printf(b, " %llu\n", (unsigned long long)v);
 }
 
+static void
+prom_breaker(struct gw_buf *b, const char *name, const struct breaker *bk,
+    int overflows)
+{
+	const char	*kv[4];
+	long		 v;
+	int		 k;
+
+	kv[0] = "service";
+	kv[1] = bk->bk_service;
+	kv[2] = "breaker";
+	for (k = 0; k < BRK_NKINDS; k++) {
+		kv[3] = breaker_kind_names[k];
+		if (overflows) {
+			prom_u64(b, name, kv, 2, atomic_load_explicit(
+			    &bk->bk_tripped[k], memory_order_relaxed));
+			continue;
+		}
+		v = atomic_load_explicit(&bk->bk_count[k],
+		    memory_order_relaxed);
+		prom_u64(b, name, kv, 2, v > 0 ? (uint64_t)v : 0);
+	}
+}
+
+static void
+prom_breaker_current(const struct breaker *bk, void *arg)
+{
+	prom_breaker(arg, "gwproxy_circuit_breaker_current", bk, 0);
+}
+
+static void
+prom_breaker_overflows(const struct breaker *bk, void *arg)
+{
+	prom_breaker(arg, "gwproxy_circuit_breaker_overflows_total", bk, 1);
+}
+
 /* The _bucket, _sum and _count lines of one histogram at c[off]. */
 static void
 prom_histogram(struct gw_buf *b, const char *base, const char *const *kv,
@@ -784,6 +821,12 @@ stats_metrics(struct gw_buf *b)
 		prom_u64(b, "gwproxy_sent_bytes_total", kv, 1,
 		    sv[i].r_c[K_BYTES_OUT]);
 	}
+	prom_family(b, "gwproxy_circuit_breaker_current", "gauge",
+	    "What each circuit breaker of a service counts now.");
+	breaker_each(prom_breaker_current, b);
+	prom_family(b, "gwproxy_circuit_breaker_overflows_total", "counter",
+	    "Requests a full circuit breaker refused (503 overloaded).");
+	breaker_each(prom_breaker_overflows, b);
 	free(sv);
 	free(be);
 	free(rt);

@@ -16,6 +16,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "breaker.h"
 #include "gwproxy.h"
 #include "lb.h"
 #include "rd.h"
@@ -47,6 +48,7 @@ struct upconn {
 	int64_t			 uc_armed_ns;
 	struct worker		*uc_w;
 	struct pool		*uc_pool;
+	struct breaker		*uc_brk;	/* counts it; may be NULL */
 	TAILQ_ENTRY(upconn)	 uc_entry;	/* while idle */
 	int			 uc_idle;
 };
@@ -98,6 +100,7 @@ upconn_free(struct upconn *uc)
 	}
 	if (uc->uc_idle_timer != NULL)
 		event_free(uc->uc_idle_timer);
+	breaker_give(uc->uc_brk, BRK_CONNECTIONS);
 	rd_fini(&uc->uc_rd);
 	bufferevent_free(uc->uc_bev);
 	free(uc);
@@ -157,7 +160,8 @@ idle_event(struct bufferevent *bev, short what, void *arg)
 
 struct upconn *
 upconn_get(struct worker *w, const struct snap_backend *sb,
-    int64_t connect_timeout_ms, int fresh, int *reused)
+    int64_t connect_timeout_ms, int fresh, int *reused, struct breaker *brk,
+    int64_t max_connections, int *overloaded)
 {
 	struct pool	*p = pool_find(w, sb);
 	struct upconn	*uc;
@@ -174,12 +178,19 @@ upconn_get(struct worker *w, const struct snap_backend *sb,
 		return uc;
 	}
 	*reused = 0;
+	*overloaded = 0;
+	if (!breaker_take(brk, BRK_CONNECTIONS, max_connections)) {
+		*overloaded = 1;
+		return NULL;
+	}
 	uc = gw_calloc(1, sizeof(*uc));
 	uc->uc_w = w;
 	uc->uc_pool = p;
+	uc->uc_brk = brk;
 	uc->uc_bev = bufferevent_socket_new(w->w_base, -1,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (uc->uc_bev == NULL) {
+		breaker_give(brk, BRK_CONNECTIONS);
 		free(uc);
 		return NULL;
 	}
@@ -194,6 +205,7 @@ upconn_get(struct worker *w, const struct snap_backend *sb,
 	    uc)) == NULL) {
 		rd_fini(&uc->uc_rd);
 		bufferevent_free(uc->uc_bev);
+		breaker_give(brk, BRK_CONNECTIONS);
 		free(uc);
 		return NULL;
 	}

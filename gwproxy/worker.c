@@ -17,6 +17,7 @@
 
 #include "gwproxy.h"
 #include "lb.h"
+#include "breaker.h"
 #include "log.h"
 #include "outlier.h"
 #include "route.h"
@@ -37,6 +38,7 @@ wsnap_free(struct wsnap *ws)
 	}
 	free(ws->ws_sref);
 	free(ws->ws_out);
+	free(ws->ws_brk);
 	free(ws->ws_lb);
 	free(ws->ws_lbbe);
 	route_table_free(ws->ws_routes);
@@ -63,8 +65,10 @@ wsnap_new(struct worker *w, struct snapshot *sn)
 	ws->ws_lbbe = gw_calloc(n + 1, sizeof(*ws->ws_lbbe));
 	ws->ws_sref = gw_calloc(n + 1, sizeof(*ws->ws_sref));
 	ws->ws_out = gw_calloc(n + 1, sizeof(*ws->ws_out));
+	ws->ws_brk = gw_calloc(n + 1, sizeof(*ws->ws_brk));
 	for (i = 0; i < n; i++) {
 		ss = &sn->sn_services[i];
+		ws->ws_brk[i] = breaker_get(ss->ss_sv->sv_name);
 		if (ss->ss_nbe == 0)
 			continue;
 		ws->ws_sref[i] = gw_calloc(ss->ss_nbe, sizeof(**ws->ws_sref));

@@ -1,10 +1,9 @@
 #!/usr/bin/env bats
-# gwproxy's passive health (outlier detection) and panic threshold, with
-# real backends: a dead backend and a backend that answers 500 are
-# ejected and traffic stays on the others, the ejection grows, the cap
-# on ejected backends holds, the DB gets the events (health_transitions
-# from gwproxy, backend_ejections), and a service under its panic
-# threshold balances over every backend.
+# gwproxy's resilience with real backends: passive health (a dead
+# backend and one answering 500 are ejected, traffic stays on the others,
+# ejections grow and are capped, the DB gets the events), the panic
+# threshold, retries by retry_on (reset, 5xx, timeout; idempotent
+# requests only, a PUT with its body) and the four circuit breakers.
 
 load helpers
 load ../backend/backend
@@ -303,4 +302,89 @@ code_of()
 	assert_equal "$(printf '%s\n' $codes | sort | tr '\n' ' ')" "200 504 "
 	grep -q 'ejected' "$PROXY_LOG" && fail "ejected with thresholds 0"
 	true
+}
+
+# metric NAME LABELS: the value of one sample on /metrics, or nothing.
+metric()
+{
+	curl -sS --max-time 3 "http://127.0.0.1:$ADMIN_PORT/metrics" |
+	    awk -v k="$1{$2}" '$1 == k { print $2 }'
+}
+
+breaker_is()
+{
+	[ "$(metric gwproxy_circuit_breaker_current \
+	    "service=\"web\",breaker=\"$1\"")" = "$2" ]
+}
+
+# slow_request: a request held 1.5 s by the backend, in the background.
+slow_request()
+{
+	curl -s --max-time 5 -o "$BATS_TEST_TMPDIR/slow.out" \
+	    -w '%{http_code}' "$(purl '/delay?ms=1500')" \
+	    >"$BATS_TEST_TMPDIR/slow.code" 3>&- &
+	track_pid $!
+	SLOW_PID=$!
+}
+
+@test "circuit breaker max_requests: over it a request gets 503 overloaded at once, and traffic resumes after" {
+	start_backend a
+	web_config a
+	gwctl -q service set web --max-requests 1
+	start_proxy --workers 2
+	slow_request
+	wait_for 100 breaker_is max_requests 1 || fail "not in flight"
+	run -0 hcurl "$(purl /)"
+	assert_gw_error 503 'Service Unavailable' overloaded
+	wait "$SLOW_PID" || true
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/slow.code")" 200
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "$(purl /)"
+	assert_output 200
+	breaker_is max_requests 0
+	assert_equal "$(metric gwproxy_circuit_breaker_overflows_total \
+	    'service="web",breaker="max_requests"')" 1
+	assert_equal "$(metric gwproxy_gateway_errors_total \
+	    'service="web",code="overloaded"')" 1
+}
+
+@test "circuit breaker max_connections: a request that needs one more connection gets 503 overloaded; a pooled one serves" {
+	start_backend a
+	web_config a
+	gwctl -q service set web --max-connections 1
+	start_proxy --workers 1
+	slow_request
+	wait_for 100 breaker_is max_connections 1 || fail "no connection"
+	run -0 hcurl "$(purl /)"
+	assert_gw_error 503 'Service Unavailable' overloaded
+	wait "$SLOW_PID" || true
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/slow.code")" 200
+	# The connection went back to the pool: it serves the next ones.
+	local k
+	for k in 1 2 3; do
+		run -0 curl -sS -o /dev/null -w '%{http_code}' "$(purl /)"
+		assert_output 200
+	done
+	breaker_is max_connections 1
+}
+
+@test "circuit breaker max_retries: with 0 retries in flight allowed a failed connect is not retried" {
+	local dead
+	start_backend a
+	dead=$(dead_port)
+	gwctl -q service add web --retries 1 --max-retries 0 \
+	    --eject-gateway-failures 0
+	gwctl -q backend add web "127.0.0.1:$dead"
+	gwctl -q backend add web "127.0.0.1:$a_port"
+	gwctl -q route add all --service web
+	start_proxy --workers 1
+	run -0 answers 4
+	assert_equal "$(printf '%s\n' $output | sort | uniq -c |
+	    awk '{ printf "%s:%s ", $2, $1 }')" "502:2 a:2 "
+	assert_equal "$(metric gwproxy_circuit_breaker_overflows_total \
+	    'service="web",breaker="max_retries"')" 2
+	gwctl -q service set web --max-retries 3
+	wait_for 100 bash -c "[ \"\$(grep -c 'reload (database changed)' \
+	    '$PROXY_LOG')\" -ge 1 ]" || fail "no reload"
+	run -0 answers 4
+	assert_equal "$(sort -u <<<"$output")" a
 }

@@ -251,7 +251,7 @@ test_counters(void)
 
 	stats_metrics(&page);
 	s = gw_buf_str(&page);
-	T_INTEQ(families_once(s), 14, "14 families, each TYPE once");
+	T_INTEQ(families_once(s), 16, "16 families, each TYPE once");
 	T_INTEQ(count_lines(s, "gwproxy_config_generation 7"), 1,
 	    "the process metrics are on the page");
 	T_INTEQ(count_lines(s, "gwproxy_http_requests_total{service=\"web\","

@@ -181,3 +181,82 @@ gw_db_col_enum(sqlite3_stmt *st, int i, const char *const *names)
 			return v;
 	return -1;
 }
+
+#define DB_FNV_PRIME	0x100000001b3ULL
+
+/* FNV-1a 64 over one column's type and bytes. */
+static uint64_t
+db_fp_column(uint64_t h, sqlite3_stmt *st, int i)
+{
+	const unsigned char	*p;
+	unsigned char		 tag, num[8];
+	int64_t			 v;
+	double			 d;
+	int			 n, k;
+
+	tag = (unsigned char)sqlite3_column_type(st, i);
+	h = (h ^ tag) * DB_FNV_PRIME;
+	switch (tag) {
+	case SQLITE_INTEGER:
+		v = sqlite3_column_int64(st, i);
+		memcpy(num, &v, sizeof(num));
+		p = num;
+		n = sizeof(num);
+		break;
+	case SQLITE_FLOAT:
+		d = sqlite3_column_double(st, i);
+		memcpy(num, &d, sizeof(num));
+		p = num;
+		n = sizeof(num);
+		break;
+	case SQLITE_NULL:
+		return h;
+	default:
+		/* Text, blob: the length keeps "ab","c" from "a","bc". */
+		p = sqlite3_column_blob(st, i);
+		n = sqlite3_column_bytes(st, i);
+		for (k = 0; k < 4; k++)
+			h = (h ^ (unsigned char)(n >> (8 * k))) * DB_FNV_PRIME;
+		break;
+	}
+	for (k = 0; k < n; k++)
+		h = (h ^ p[k]) * DB_FNV_PRIME;
+	return h;
+}
+
+int
+gw_db_fingerprint(sqlite3 *db, const char *const *queries, size_t nqueries,
+    uint64_t *fp, char *errbuf, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	size_t		 q;
+	int		 i, ncol, rc;
+
+	if (gw_db_exec(db, "BEGIN", errbuf, errlen) == -1)
+		return -1;
+	for (q = 0; q < nqueries; q++) {
+		if (sqlite3_prepare_v2(db, queries[q], -1, &st, NULL) !=
+		    SQLITE_OK) {
+			snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+			gw_db_rollback(db);
+			return -1;
+		}
+		ncol = sqlite3_column_count(st);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			for (i = 0; i < ncol; i++)
+				h = db_fp_column(h, st, i);
+		/* A query boundary, so rows cannot slide between them. */
+		h = (h ^ 0xff) * DB_FNV_PRIME;
+		if (rc != SQLITE_DONE)
+			snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			gw_db_rollback(db);
+			return -1;
+		}
+	}
+	gw_db_rollback(db);
+	*fp = h;
+	return 0;
+}

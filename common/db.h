@@ -59,6 +59,16 @@ int		 gw_db_exec(sqlite3 *db, const char *sql, char *errbuf,
 int64_t		 gw_db_data_version(sqlite3 *db);
 
 /*
+ * A 64-bit hash (FNV-1a) of every row the queries return, in one read
+ * transaction: the daemons compare it before rebuilding, since
+ * data_version also moves for commits they do not depend on.  Types and
+ * lengths count, so "ab","c" and "a","bc" differ, and so do rows that
+ * move from one query's result to the next.  0, or -1 with errbuf set.
+ */
+int		 gw_db_fingerprint(sqlite3 *db, const char *const *queries,
+		    size_t nqueries, uint64_t *fp, char *errbuf, size_t errlen);
+
+/*
  * Column readers: the text of column i (NULL for NULL), a malloc'd copy
  * of it (NULL for NULL), and its index in the NULL-terminated names (-1
  * for NULL or a word not there: a hand edit that validation will report).

@@ -139,47 +139,6 @@ store_load(sqlite3 *db, struct gw_config *cf, struct store_backend **bes,
 	return 0;
 }
 
-/* FNV-1a 64 over one column's type and bytes. */
-static uint64_t
-store_fp_column(uint64_t h, sqlite3_stmt *st, int i)
-{
-	const unsigned char	*p;
-	unsigned char		 num[8];
-	int64_t			 v;
-	double			 d;
-	int			 n, k, type;
-
-	type = sqlite3_column_type(st, i);
-	h = (h ^ (unsigned char)type) * 0x100000001b3ULL;
-	switch (type) {
-	case SQLITE_NULL:
-		return h;
-	case SQLITE_INTEGER:
-		v = sqlite3_column_int64(st, i);
-		memcpy(num, &v, sizeof(num));
-		p = num;
-		n = sizeof(num);
-		break;
-	case SQLITE_FLOAT:
-		d = sqlite3_column_double(st, i);
-		memcpy(num, &d, sizeof(num));
-		p = num;
-		n = sizeof(num);
-		break;
-	default:
-		/* The length first, so "ab","c" differs from "a","bc". */
-		p = sqlite3_column_blob(st, i);
-		n = sqlite3_column_bytes(st, i);
-		for (k = 0; k < 4; k++)
-			h = (h ^ (unsigned char)(n >> (8 * k))) *
-			    0x100000001b3ULL;
-		break;
-	}
-	for (k = 0; k < n; k++)
-		h = (h ^ p[k]) * 0x100000001b3ULL;
-	return h;
-}
-
 int
 store_fingerprint(sqlite3 *db, uint64_t *fp, char *errbuf, size_t errlen)
 {
@@ -189,36 +148,9 @@ store_fingerprint(sqlite3 *db, uint64_t *fp, char *errbuf, size_t errlen)
 		"SELECT * FROM services ORDER BY rowid",
 		"SELECT * FROM backends ORDER BY rowid",
 	};
-	sqlite3_stmt	*st;
-	uint64_t	 h = 0xcbf29ce484222325ULL;
-	size_t		 q;
-	int		 i, ncol, rc;
 
-	if (gw_db_exec(db, "BEGIN", errbuf, errlen) == -1)
-		return -1;
-	for (q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
-		if (sqlite3_prepare_v2(db, queries[q], -1, &st, NULL) !=
-		    SQLITE_OK) {
-			ERR(db);
-			gw_db_rollback(db);
-			return -1;
-		}
-		ncol = sqlite3_column_count(st);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			for (i = 0; i < ncol; i++)
-				h = store_fp_column(h, st, i);
-		h = (h ^ 0xff) * 0x100000001b3ULL;
-		if (rc != SQLITE_DONE)
-			ERR(db);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE) {
-			gw_db_rollback(db);
-			return -1;
-		}
-	}
-	gw_db_rollback(db);
-	*fp = h;
-	return 0;
+	return gw_db_fingerprint(db, queries,
+	    sizeof(queries) / sizeof(queries[0]), fp, errbuf, errlen);
 }
 
 /*

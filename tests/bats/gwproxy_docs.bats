@@ -15,70 +15,11 @@ setup()
 }
 
 @test "gwproxy(8) SYNOPSIS is the usage gwproxy --help prints" {
-	run -0 "$GWPROXY" --help
-	local usage synopsis
-	# The usage lines, before "options:", as one line.
-	usage=$(printf '%s\n' "$output" | sed '/^options:/,$d' |
-	    sed 's/^usage://' | tr -s ' \t\n' ' ')
-	usage=${usage# }
-	usage=${usage% }
-	[[ "$usage" == "gwproxy "*" gwproxy -h | --help | --version" ]] ||
-	    fail "unexpected usage: $usage"
-	# SYNOPSIS without its heading and the next one.
-	synopsis=$(section gwproxy.8 SYNOPSIS)
-	synopsis=${synopsis#SYNOPSIS }
-	synopsis=${synopsis% DESCRIPTION }
-	[ "$synopsis" = "$usage" ] ||
-	    fail "SYNOPSIS: $synopsis"$'\n'"usage:    $usage"
+	assert_synopsis_is_usage "$GWPROXY" gwproxy.8
 }
 
 @test "every gwproxy option is in gwproxy(8) with its default" {
-	run -0 "$GWPROXY" --help
-	HELP=$output run -0 python3 - "$ROOT/man/gwproxy.8" <<'PY'
-import os, re, subprocess, sys
-help = os.environ["HELP"]
-page = subprocess.run(["mandoc", "-Tascii", sys.argv[1]],
-    capture_output=True, text=True, check=True).stdout
-page = re.sub(r'.\x08', '', page)
-# The items of the Options list: a tag line at 5 spaces, text deeper.
-opts = page[page.index("\n   Options\n"):page.index("\nROUTING\n")]
-items, cur = {}, None
-for line in opts.splitlines():
-    m = re.match(r'     (-\S+)', line)
-    if m:
-        cur = m.group(1).rstrip(',')
-        items[cur] = line
-    elif cur is not None:
-        items[cur] += " " + line
-items = {k: " ".join(v.split()) for k, v in items.items()}
-# The option lines of --help, continuation lines joined.
-block = help[help.index("options:"):].splitlines()[1:]
-entries = []
-for line in block:
-    if re.match(r'  -', line):
-        entries.append(line.strip())
-    else:
-        entries[-1] += " " + line.strip()
-n = 0
-for e in entries:
-    flag = e.split()[0]
-    n += 1
-    if flag not in items:
-        print("option %s not in the Options of gwproxy(8)" % flag)
-        continue
-    m = re.search(r'\(default:? ([^)]*)\)', e)
-    if not m:
-        continue
-    if "Default:" not in items[flag]:
-        print("option %s: no Default: in gwproxy(8)" % flag)
-    d = m.group(1)
-    # A single word default (30s, off, text) is stated as it is.
-    if " " not in d and "Default: %s" % d not in items[flag]:
-        print("option %s: default %s not in gwproxy(8)" % (flag, d))
-if n < 13:
-    print("only %d options found in --help" % n)
-PY
-	assert_output ''
+	assert_options_documented "$GWPROXY" gwproxy.8 ROUTING 13
 }
 
 @test "every px_errors code is in gwproxy(8) DIAGNOSTICS with its status" {

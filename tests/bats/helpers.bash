@@ -236,6 +236,39 @@ section()
 	    sed -n "/^$2\$/,/^[A-Z][A-Z ]*\$/p" | tr -s ' \t\n' ' '
 }
 
+# assert_synopsis_is_usage PROG PAGE: the SYNOPSIS of man/PAGE is the
+# usage PROG --help prints (the lines before "options:"), word for word.
+assert_synopsis_is_usage()
+{
+	local prog=$1 page=$2 name usage synopsis
+
+	name=${prog##*/}
+	run -0 "$prog" --help
+	usage=$(printf '%s\n' "$output" | sed '/^options:/,$d' |
+	    sed 's/^usage://' | tr -s ' \t\n' ' ')
+	usage=${usage# }
+	usage=${usage% }
+	[[ "$usage" == "$name "*" $name -h | --help | --version" ]] ||
+	    fail "unexpected usage: $usage"
+	# SYNOPSIS without its heading and the next one.
+	synopsis=$(section "$page" SYNOPSIS)
+	synopsis=${synopsis#SYNOPSIS }
+	synopsis=${synopsis% DESCRIPTION }
+	[ "$synopsis" = "$usage" ] ||
+	    fail "SYNOPSIS: $synopsis"$'\n'"usage:    $usage"
+}
+
+# assert_options_documented PROG PAGE NEXT MIN: every option PROG --help
+# lists is in the Options of man/PAGE (which NEXT follows) with its
+# default (tests/bats/optdocs.py), and there are at least MIN.
+assert_options_documented()
+{
+	run -0 "$1" --help
+	run -0 python3 "$BATS_TEST_DIRNAME/optdocs.py" \
+	    "$BATS_TEST_DIRNAME/../../man/$2" "$3" "$4" <<<"$output"
+	assert_output ''
+}
+
 # assert_messages_documented PAGE MIN CALLS ARGS FILE...: every literal
 # part of the messages the CALLS in FILE... print (tests/bats/msgparts.py)
 # is in the DIAGNOSTICS of man/PAGE, and there are at least MIN of them.

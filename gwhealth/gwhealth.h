@@ -48,6 +48,12 @@
 /* Descriptors kept for the DB, the control socket, DNS and logs. */
 #define GH_FD_RESERVE		64
 /*
+ * Connections kept between http checks (--http-reuse) at most, one per
+ * backend: the open files limit is raised for as many (up to the hard
+ * limit); those that do not fit are closed after their check.
+ */
+#define GH_KEPT_MAX		100000
+/*
  * Results wait up to this long to be written together, one transaction a
  * second: 10,000 checks a second rewrite each page of backend_health
  * once, not ten times.  A result with a transition is written at once.

@@ -5,6 +5,8 @@
  * host, port), so a reload pairs old and new in one merge pass.  Each
  * target owns one timer event; its check (check.c) calls back into
  * hce_checked(), which does the bookkeeping and arms the timer again.
+ * A target also owns the connection its last http check kept, if any
+ * (--http-reuse), and hands it to its next check.
  */
 #include <sys/queue.h>
 #include <sys/random.h>
@@ -51,6 +53,8 @@ struct target {
 	struct event		 tg_timer;
 	int64_t			 tg_due_us;	/* when the check is due */
 	struct check		*tg_check;	/* in flight, or NULL */
+	struct check_conn	*tg_conn;	/* kept, or NULL; owned */
+	int			 tg_respec;	/* spec changed in flight */
 	TAILQ_ENTRY(target)	 tg_entry;	/* in h_waitq */
 	int			 tg_waiting;
 	uint64_t		 tg_row_seq;	/* tg_row valid in this batch */
@@ -63,6 +67,9 @@ TAILQ_HEAD(target_q, target);
 struct hce {
 	struct event_base	*h_base;
 	size_t			 h_max;		/* checks in flight at most */
+	size_t			 h_kept_max;	/* kept connections at most */
+	size_t			 h_kept;	/* targets with tg_conn */
+	int			 h_kept_full;	/* h_kept_max was logged */
 	int			 h_once;
 	struct target		**h_tg;		/* sorted; owned */
 	size_t			 h_ntg;
@@ -101,13 +108,15 @@ hce_random(struct hce *h)
 }
 
 struct hce *
-hce_new(struct event_base *base, size_t max_checks, int once)
+hce_new(struct event_base *base, size_t max_checks, size_t max_kept,
+    int once)
 {
 	struct hce *h;
 
 	h = gw_calloc(1, sizeof(*h));
 	h->h_base = base;
 	h->h_max = max_checks > 0 ? max_checks : 1;
+	h->h_kept_max = max_kept;
 	h->h_once = once;
 	h->h_seq = 1;		/* a new target's tg_row_seq 0 is no batch */
 	TAILQ_INIT(&h->h_waitq);
@@ -138,11 +147,45 @@ hce_start_delay(struct hce *h)
 	return (int64_t)(h->h_nstart++ * 1000000 / GH_START_RATE);
 }
 
+/* Closes the connection tg keeps, if any. */
+static void
+hce_unkeep(struct target *tg)
+{
+	if (tg->tg_conn == NULL)
+		return;
+	check_conn_close(tg->tg_conn);
+	tg->tg_conn = NULL;
+	tg->tg_hce->h_kept--;
+}
+
+/*
+ * Keeps cn, the connection of tg's check that just passed, for its next
+ * check; closes it instead when the check ran with a spec since changed
+ * or when h_kept_max connections are kept already.
+ */
+static void
+hce_keep(struct hce *h, struct target *tg, struct check_conn *cn)
+{
+	if (tg->tg_respec || h->h_once || h->h_kept >= h->h_kept_max) {
+		if (h->h_kept >= h->h_kept_max && !h->h_kept_full) {
+			gw_log(GW_LOG_WARNING, "descriptor limit: %zu "
+			    "connections kept, more are closed after each "
+			    "check", h->h_kept);
+			h->h_kept_full = 1;
+		}
+		check_conn_close(cn);
+		return;
+	}
+	tg->tg_conn = cn;
+	h->h_kept++;
+}
+
 static void
 hce_target_free(struct target *tg)
 {
 	struct hce *h = tg->tg_hce;
 
+	hce_unkeep(tg);
 	if (tg->tg_check != NULL) {
 		check_abort(tg->tg_check);
 		h->h_inflight--;
@@ -263,7 +306,11 @@ hce_spec_of(const struct gw_config *cf, struct hc_spec **specs,
 	return i < cf->cf_nservices ? specs[i] : NULL;
 }
 
-/* A kept target whose spec changed: the new one, checked at once. */
+/*
+ * A kept target whose spec changed: the new one, checked at once, on a
+ * new connection (the one kept, or the one of the check in flight, was
+ * made for the old spec).
+ */
 static void
 hce_respec(struct hce *h, struct target *tg, struct hc_spec *sp)
 {
@@ -272,6 +319,8 @@ hce_respec(struct hce *h, struct target *tg, struct hc_spec *sp)
 	spec_unref(tg->tg_sp);
 	spec_ref(sp);
 	tg->tg_sp = sp;
+	hce_unkeep(tg);
+	tg->tg_respec = tg->tg_check != NULL;
 	if (tg->tg_check == NULL && !tg->tg_waiting && !h->h_once) {
 		event_del(&tg->tg_timer);
 		hce_arm(tg, hce_start_delay(h));
@@ -425,7 +474,11 @@ hce_checked(void *arg, const struct check_result *res)
 	for (i = 0; i < HCE_NSPANS; i++) {
 		h->h_count[i].ct_checks++;
 		h->h_count[i].ct_failed += !res->cr_pass;
+		h->h_count[i].ct_connects += (uint64_t)res->cr_connects;
 	}
+	if (res->cr_conn != NULL)
+		hce_keep(h, tg, res->cr_conn);
+	tg->tg_respec = 0;
 	if (hs_step(&tg->tg_h, res->cr_pass, sp->sp_rise, sp->sp_fall,
 	    &tg->tg_h)) {
 		tg->tg_since_at = tg->tg_checked_at;
@@ -448,18 +501,25 @@ hce_checked(void *arg, const struct check_result *res)
 static void
 hce_start(struct target *tg)
 {
-	struct hce	*h = tg->tg_hce;
-	int64_t		 late = hce_now_us() - tg->tg_due_us;
-	int		 i;
+	struct hce		*h = tg->tg_hce;
+	struct check_conn	*cn;
+	int64_t			 late = hce_now_us() - tg->tg_due_us;
+	int			 i;
 
 	if (late < 0)
 		late = 0;
 	for (i = 0; i < HCE_NSPANS; i++)
 		sched_hist_add(&h->h_count[i].ct_late, (uint64_t)late);
 	h->h_inflight++;
+	/* The kept connection goes to the check, which owns it now. */
+	cn = tg->tg_conn;
+	if (cn != NULL) {
+		tg->tg_conn = NULL;
+		h->h_kept--;
+	}
 	tg->tg_check = check_start(tg->tg_sp, tg->tg_host, tg->tg_port,
 	    tg->tg_sslen > 0 ? (struct sockaddr *)&tg->tg_ss : NULL,
-	    tg->tg_sslen, tg->tg_name, hce_checked, tg);
+	    tg->tg_sslen, tg->tg_name, cn, hce_checked, tg);
 }
 
 static void
@@ -541,6 +601,12 @@ size_t
 hce_waiting(const struct hce *h)
 {
 	return h->h_nwaiting;
+}
+
+size_t
+hce_kept(const struct hce *h)
+{
+	return h->h_kept;
 }
 
 void

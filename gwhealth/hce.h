@@ -18,6 +18,12 @@
  * pending, with jitter (sched.c).  At most max_checks run at once; the
  * others wait in order and their wait counts as lateness.
  *
+ * A target keeps the connection its last http check handed out
+ * (check.h, --http-reuse) for its next check, at most max_kept of them
+ * over all targets (each is a descriptor; beyond, they are closed after
+ * their check).  A failure, a change of the target's spec, its removal
+ * and hce_stop() close it.
+ *
  * In once mode (--once) every target is checked one time, all at once
  * (within max_checks), nothing is re-armed, and the loop is broken when
  * the last check ends.
@@ -49,11 +55,12 @@ struct hce_count {
 	uint64_t		ct_checks;
 	uint64_t		ct_failed;
 	uint64_t		ct_transitions;
+	uint64_t		ct_connects;	/* connections opened */
 	struct sched_hist	ct_late;	/* lateness, us */
 };
 
 struct hce	*hce_new(struct event_base *base, size_t max_checks,
-		    int once);
+		    size_t max_kept, int once);
 /*
  * Makes the target set cf's (cf validated; bes as store_load() gave
  * them).  first: the first load of the process, whose targets with a
@@ -62,7 +69,10 @@ struct hce	*hce_new(struct event_base *base, size_t max_checks,
  */
 void		 hce_load(struct hce *h, const struct gw_config *cf,
 		    const struct store_backend *bes, int first);
-/* Stops every check and drops every target; the batch stays. */
+/*
+ * Stops every check, closes every kept connection and drops every
+ * target; the batch stays.
+ */
 void		 hce_stop(struct hce *h);
 void		 hce_free(struct hce *h);
 
@@ -81,10 +91,11 @@ struct store_batch *hce_batch(struct hce *h);
 void		 hce_flush(struct hce *h,
 		    int (*offer)(void *, struct store_batch *), void *arg);
 
-/* Targets, checks in flight, checks waiting for a slot. */
+/* Targets, checks in flight, checks waiting for a slot, connections kept. */
 size_t		 hce_ntargets(const struct hce *h);
 size_t		 hce_inflight(const struct hce *h);
 size_t		 hce_waiting(const struct hce *h);
+size_t		 hce_kept(const struct hce *h);
 /* The counts of a span; a span other than HCE_TOTAL starts again. */
 void		 hce_counts(struct hce *h, enum hce_span span,
 		    struct hce_count *out);

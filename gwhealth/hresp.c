@@ -212,3 +212,40 @@ hresp_body_eof(struct hresp_body *rb)
 		return HRESP_MISMATCH;
 	return HRESP_BAD;
 }
+
+void
+hresp_end_init(struct hresp_end *re, const struct gw_http1_head *hd,
+    enum http_method req_method)
+{
+	memset(re, 0, sizeof(*re));
+	gw_http1_body_init(&re->re_fr, hd, req_method);
+	/*
+	 * http1 clears hd_keep_alive for a body delimited by close; bodyless
+	 * responses (HEAD, 1xx, 204, 304) keep it.
+	 */
+	re->re_persist = hd->hd_keep_alive &&
+	    re->re_fr.bd_framing != GW_HTTP1_BODY_CLOSE;
+	re->re_state = !re->re_persist ? HRESP_REUSE_NO :
+	    re->re_fr.bd_done ? HRESP_REUSE_YES : HRESP_REUSE_MORE;
+}
+
+enum hresp_reuse
+hresp_end_feed(struct hresp_end *re, const char *p, size_t n)
+{
+	ssize_t	taken;
+
+	if (n == 0 || re->re_state == HRESP_REUSE_NO)
+		return re->re_state;
+	/* A byte after the end: not ours to judge, so not ours to keep. */
+	if (re->re_state == HRESP_REUSE_YES)
+		return re->re_state = HRESP_REUSE_NO;
+	if ((taken = gw_http1_body_feed(&re->re_fr, p, n)) < 0)
+		return re->re_state = HRESP_REUSE_NO;
+	re->re_len += (uint64_t)taken;
+	if (re->re_len > HRESP_BODY_MAX)
+		re->re_state = HRESP_REUSE_NO;
+	else if (re->re_fr.bd_done)
+		re->re_state = (size_t)taken < n ? HRESP_REUSE_NO :
+		    HRESP_REUSE_YES;
+	return re->re_state;
+}

@@ -9,8 +9,10 @@
  * (gw_http1_body_feed(): Content-Length, chunked or until close), chunked
  * data is decoded so a text split across chunks is found, and the search
  * looks at the first HRESP_BODY_MAX bytes only, so a huge or endless body
- * costs a bounded amount of memory and time.  No I/O here: check.c reads
- * the socket and feeds what it got.
+ * costs a bounded amount of memory and time.  And it tells where the
+ * response ends and whether its connection may carry the next check
+ * (hresp_end_*).  No I/O here: check.c reads the socket and feeds what it
+ * got.
  */
 #ifndef GWHEALTH_HRESP_H
 #define GWHEALTH_HRESP_H
@@ -78,5 +80,38 @@ enum hresp_verdict hresp_body_feed(struct hresp_body *rb, const char *p,
 /* The connection closed: the verdict on what came. */
 enum hresp_verdict hresp_body_eof(struct hresp_body *rb);
 void	 hresp_body_free(struct hresp_body *rb);
+
+/* Whether the connection of a response can carry the next check. */
+enum hresp_reuse {
+	HRESP_REUSE_MORE,	/* the body is not all in yet: feed more */
+	HRESP_REUSE_YES,	/* complete, and the connection persists */
+	HRESP_REUSE_NO		/* it does not: close it */
+};
+
+/*
+ * The end of one response, followed to tell whether its connection can
+ * be kept (RFC 9112 9.3 and 9.6): it can when the response lets it
+ * persist (HTTP/1.1 without "close", or HTTP/1.0 with "keep-alive"), its
+ * body is delimited by Content-Length or chunked (or it has none) and has
+ * been read to its end, no byte follows it, and the body is at most
+ * HRESP_BODY_MAX bytes (more is not read: the connection is closed).
+ * Keeps no body bytes.
+ */
+struct hresp_end {
+	struct gw_http1_body	 re_fr;		/* framing, from the head */
+	int			 re_persist;	/* the head allows reuse */
+	uint64_t		 re_len;	/* body bytes so far */
+	enum hresp_reuse	 re_state;
+};
+
+void	 hresp_end_init(struct hresp_end *re, const struct gw_http1_head *hd,
+	    enum http_method req_method);
+/*
+ * Feeds the next n bytes after the head (any split; n may be 0); the
+ * answer so far.  Once YES or NO, it stays so (bytes fed after YES make
+ * it NO: something follows the response).
+ */
+enum hresp_reuse hresp_end_feed(struct hresp_end *re, const char *p,
+	    size_t n);
 
 #endif /* GWHEALTH_HRESP_H */

@@ -43,7 +43,7 @@
 static const char usage_text[] =
 "usage: gwhealth [--db PATH] [--once [-o text|json]] [--control PATH|off]\n"
 "                [--poll D] [--retention D|off] [--stats-interval D|off]\n"
-"                [--max-checks N] [--resolv-conf PATH]\n"
+"                [--max-checks N] [--http-reuse on|off] [--resolv-conf PATH]\n"
 "                [--dns-server ADDR:PORT] [--log-format text|json] [-nv]\n"
 "       gwhealth -h | --help | --version\n"
 "options:\n"
@@ -59,6 +59,8 @@ static const char usage_text[] =
 "  --retention D|off       how long transitions are kept (default 7d)\n"
 "  --stats-interval D|off  how often to log the stats line (default 1m)\n"
 "  --max-checks N          checks in flight at once (default 1024)\n"
+"  --http-reuse on|off     keep the connection of an http check for the\n"
+"                          backend's next check (default on)\n"
 "  --resolv-conf PATH      resolver configuration for backend names and\n"
 "                          discovery (default /etc/resolv.conf)\n"
 "  --dns-server ADDR:PORT  ask this name server only, instead\n"
@@ -84,7 +86,8 @@ usage(int status, const char *fmt, ...)
 
 enum {
 	O_DB = 256, O_ONCE, O_CONTROL, O_POLL, O_RETENTION, O_STATS,
-	O_MAX_CHECKS, O_RESOLV, O_DNS_SERVER, O_LOGFMT, O_VERSION
+	O_MAX_CHECKS, O_HTTP_REUSE, O_RESOLV, O_DNS_SERVER, O_LOGFMT,
+	O_VERSION
 };
 
 static const struct option longopts[] = {
@@ -95,6 +98,7 @@ static const struct option longopts[] = {
 	{ "retention",		required_argument,	NULL,	O_RETENTION },
 	{ "stats-interval",	required_argument,	NULL,	O_STATS },
 	{ "max-checks",		required_argument,	NULL,	O_MAX_CHECKS },
+	{ "http-reuse",		required_argument,	NULL,	O_HTTP_REUSE },
 	{ "resolv-conf",	required_argument,	NULL,	O_RESOLV },
 	{ "dns-server",		required_argument,	NULL,	O_DNS_SERVER },
 	{ "log-format",		required_argument,	NULL,	O_LOGFMT },
@@ -116,6 +120,8 @@ struct gh {
 	int64_t			 g_retention_ms;	/* 0: keep */
 	int64_t			 g_stats_ms;	/* 0: off */
 	size_t			 g_max_checks;
+	size_t			 g_max_kept;	/* kept connections */
+	int			 g_reuse;	/* --http-reuse */
 	int			 g_once;
 	int			 g_check;
 	int			 g_verbose;
@@ -191,6 +197,13 @@ parse_opts(int argc, char **argv, struct gh *g)
 			if (errstr != NULL)
 				errx(1, "invalid --max-checks \"%s\": %s "
 				    "(1..1000000)", optarg, errstr);
+			break;
+		case O_HTTP_REUSE:
+			if (strcmp(optarg, "on") != 0 &&
+			    strcmp(optarg, "off") != 0)
+				usage(2, "invalid --http-reuse \"%s\": "
+				    "expected on or off", optarg);
+			g->g_reuse = strcmp(optarg, "on") == 0;
 			break;
 		case O_RESOLV:
 			g->g_resolv = optarg;
@@ -316,24 +329,35 @@ gh_load(sqlite3 *db, struct gw_config *cf, struct store_backend **bes,
 	return -1;
 }
 
-/* Room for max_checks sockets: the soft limit raised, or the cap lowered. */
+/*
+ * Room for max_checks sockets, and with --http-reuse on for up to
+ * GH_KEPT_MAX kept connections besides: the soft limit raised (up to the
+ * hard one), or the caps lowered.  Kept connections get what is left.
+ */
 static void
 fd_limit(struct gh *g)
 {
 	struct rlimit	rl;
-	rlim_t		want = (rlim_t)g->g_max_checks + GH_FD_RESERVE;
+	rlim_t		need = (rlim_t)g->g_max_checks + GH_FD_RESERVE;
+	rlim_t		want = need + (g->g_reuse ? GH_KEPT_MAX : 0);
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ?
-	    want : rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
-		return;
-	g->g_max_checks = rl.rlim_cur > GH_FD_RESERVE + 1 ?
-	    (size_t)(rl.rlim_cur - GH_FD_RESERVE) : 1;
-	gw_log(GW_LOG_WARNING, "descriptor limit %llu: at most %zu checks "
-	    "at once", (unsigned long long)rl.rlim_cur, g->g_max_checks);
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max >= want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return;
+	}
+	if (rl.rlim_cur < need) {
+		g->g_max_checks = rl.rlim_cur > GH_FD_RESERVE + 1 ?
+		    (size_t)(rl.rlim_cur - GH_FD_RESERVE) : 1;
+		gw_log(GW_LOG_WARNING, "descriptor limit %llu: at most %zu "
+		    "checks at once", (unsigned long long)rl.rlim_cur,
+		    g->g_max_checks);
+	} else if (g->g_reuse)
+		g->g_max_kept = (size_t)(rl.rlim_cur - need);
 }
 
 static struct evdns_base *
@@ -367,16 +391,18 @@ gh_stats_line(struct gh *g, const char *what, const struct hce_count *ct,
 	char d[32];
 
 	gw_log(GW_LOG_INFO, "stats %s %s: %llu checks, %llu failed, %llu "
-	    "transitions; lateness p50 %.1f ms, p99 %.1f ms, max %.1f ms; %zu "
-	    "backends, %zu checks in flight, %zu waiting", what,
-	    gw_duration_fmt(ms, d, sizeof(d)),
+	    "transitions, %llu connects; lateness p50 %.1f ms, p99 %.1f ms, "
+	    "max %.1f ms; %zu backends, %zu checks in flight, %zu waiting, %zu "
+	    "connections kept", what, gw_duration_fmt(ms, d, sizeof(d)),
 	    (unsigned long long)ct->ct_checks,
 	    (unsigned long long)ct->ct_failed,
 	    (unsigned long long)ct->ct_transitions,
+	    (unsigned long long)ct->ct_connects,
 	    (double)sched_hist_pct(&ct->ct_late, 50) / 1000.0,
 	    (double)sched_hist_pct(&ct->ct_late, 99) / 1000.0,
 	    (double)ct->ct_late.sh_max / 1000.0, hce_ntargets(g->g_hce),
-	    hce_inflight(g->g_hce), hce_waiting(g->g_hce));
+	    hce_inflight(g->g_hce), hce_waiting(g->g_hce),
+	    hce_kept(g->g_hce));
 }
 
 /* Reads the config again; keeps the checks running on failure. */
@@ -551,7 +577,7 @@ run_daemon(struct gh *g, struct gw_config *cf, struct store_backend *bes)
 	    EV_READ | EV_PERSIST, gh_writer, g);
 	event_add(ev_writer, NULL);
 	g->g_notify = notify_new(g->g_base, g->g_control);
-	g->g_hce = hce_new(g->g_base, g->g_max_checks, 0);
+	g->g_hce = hce_new(g->g_base, g->g_max_checks, g->g_max_kept, 0);
 	g->g_disc = discover_new(g->g_base, g->g_dns, 0, gh_discovered, g);
 	/* A transition is written (and gwproxy told) without waiting. */
 	ev_urgent = event_new(g->g_base, -1, 0, gh_flush, g);
@@ -614,7 +640,11 @@ main(int argc, char **argv)
 	g.g_retention_ms = GH_RETENTION_MS;
 	g.g_stats_ms = GH_STATS_MS;
 	g.g_max_checks = GH_MAX_CHECKS;
+	g.g_reuse = 1;
 	parse_opts(argc, argv, &g);
+	/* --once checks each backend one time: nothing to keep. */
+	if (g.g_once)
+		g.g_reuse = 0;
 	gw_log_init("gwhealth", g.g_logfmt, g.g_verbose ? GW_LOG_DEBUG :
 	    GW_LOG_INFO);
 	event_set_log_callback(gh_event_log);
@@ -651,7 +681,7 @@ main(int argc, char **argv)
 		errx(1, "cannot start the event loop");
 	event_config_free(evcfg);
 	g.g_dns = dns_open(&g);
-	check_init(g.g_base, g.g_dns);
+	check_init(g.g_base, g.g_dns, g.g_reuse);
 
 	if (g.g_once)
 		rc = once_run(g.g_base, g.g_dns, g.g_db, &cf, bes,

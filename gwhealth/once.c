@@ -352,7 +352,7 @@ once_run(struct event_base *base, struct evdns_base *dns, sqlite3 *db,
 
 	if (once_discover(base, dns, db, cf, &bes) == -1)
 		return 1;
-	h = hce_new(base, max_checks, 1);
+	h = hce_new(base, max_checks, 0, 1);
 	hce_load(h, cf, bes, 1);
 	if (once_checks(base, h, cf) == -1)
 		rc = 1;

@@ -276,7 +276,8 @@ down|up|passed|gwhealth"
 	start_backend b1
 	start_backend b2
 	start_backend b3
-	fast_service web --check-fall 1
+	# A GET the dying backend took but did not answer goes elsewhere.
+	fast_service web --check-fall 1 --retry-on connect-failure,reset
 	local b
 	for b in b1 b2 b3; do
 		gwctl -q backend add web "127.0.0.1:$(backend_port "$b")"

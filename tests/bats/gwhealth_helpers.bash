@@ -34,6 +34,23 @@
 #				$BATS_TEST_TMPDIR/dns.hosts; NAME's zone is
 #				local (names not in the file do not exist)
 #   dns_hosts LINE...		rewrites the hosts file, makes dnsmasq read it
+#   peers NAME [TARGET]		the client address of each request gwbackend
+#				NAME (started with -v) answered [for
+#				TARGET], one a line: one address per
+#				connection
+#   nconns NAME [TARGET]	how many connections carried them
+#   nreqs NAME [TARGET]		how many requests there were
+#   one_per_req NAME [TARGET]	each request came on a connection of its
+#				own (read in one go: requests may go on)
+#   reqs_ge NAME N [TARGET]	there were N or more
+#   start_ka_fake NAME MODE	a python3 keep-alive backend answering
+#				"200 ok"; MODE ok answers every request,
+#				close2 and reset2 close (FIN, or RST)
+#				each connection when its second request
+#				comes, unanswered; it logs "CONN REQ
+#				CONNECTION" a request (CONNECTION: the
+#				field's value, or -) to $NAME_log;
+#				sets ${NAME}_port
 #
 # Every process started here is tracked (track_pid) and killed by PID in
 # the teardown.
@@ -286,4 +303,93 @@ dns_hosts()
 	# dnsmasq logs each read of the file.
 	wait_for 100 dns_read_since "$before" ||
 	    fail "dnsmasq did not read the hosts file again"
+}
+
+peers()
+{
+	awk -v t="${2:-}" '(t == "" || $4 == t) { print $2 }' \
+	    "$BATS_TEST_TMPDIR/backend.$1/stderr"
+}
+
+nconns()
+{
+	peers "$@" | sort -u | wc -l
+}
+
+nreqs()
+{
+	peers "$@" | wc -l
+}
+
+one_per_req()
+{
+	local c r
+
+	read -r c r < <(peers "$@" | awk '!seen[$0]++ { c++ } END {
+	    print c + 0, NR }')
+	[ "$c" -eq "$r" ] || fail "$1: $c connections for $r requests"
+}
+
+reqs_ge()
+{
+	[ "$(nreqs "$1" "${3:-}")" -ge "$2" ]
+}
+
+start_ka_fake()
+{
+	local name=$1 mode=$2 dir=$BATS_TEST_TMPDIR/fake.$1
+
+	mkdir -p "$dir" || fail "cannot create $dir"
+	: >"$dir/log"
+	python3 -c '
+import os, socket, struct, sys, threading
+mode, portfile, logfile = sys.argv[1:4]
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(64)
+with open(portfile + ".tmp", "w") as f:
+    f.write("%d\n" % ls.getsockname()[1])
+os.rename(portfile + ".tmp", portfile)
+log = open(logfile, "a", buffering=1)
+lock = threading.Lock()
+def serve(c, conn):
+    c.settimeout(10)
+    buf, req = b"", 0
+    try:
+        while True:
+            while b"\r\n\r\n" not in buf:
+                b = c.recv(65536)
+                if not b:
+                    return
+                buf += b
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            req += 1
+            hdr = "-"
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"connection":
+                    hdr = value.strip().decode("latin-1")
+            with lock:
+                log.write("%d %d %s\n" % (conn, req, hdr))
+            if req > 1 and mode in ("close2", "reset2"):
+                if mode == "reset2":
+                    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                 struct.pack("ii", 1, 0))
+                return
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+    except OSError:
+        pass
+    finally:
+        c.close()
+conn = 0
+while True:
+    c, _ = ls.accept()
+    conn += 1
+    threading.Thread(target=serve, args=(c, conn), daemon=True).start()
+' "$mode" "$dir/port" "$dir/log" >"$dir/stdout" 2>"$dir/stderr" 3>&- &
+	track_pid $!
+	wait_for 200 test -s "$dir/port" ||
+	    fail "fake backend $name did not start: $(cat "$dir/stderr")"
+	printf -v "${name}_port" '%s' "$(cat "$dir/port")"
+	printf -v "${name}_log" '%s' "$dir/log"
 }

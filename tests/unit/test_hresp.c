@@ -3,7 +3,9 @@
  * membership, refusals), and the body search under each framing
  * (Content-Length, chunked with the text split across chunks, until
  * close), fed whole and a byte at a time, with its bound, HEAD and 204
- * (no body), and bodies cut short.
+ * (no body), and bodies cut short; and whether a response's connection
+ * can carry the next check (RFC 9112 9.3: version, Connection, framing,
+ * read to the end, nothing after it, the bound).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,11 +180,123 @@ test_bound(void)
 	free(resp);
 }
 
+/*
+ * The reuse answer for resp: its head parsed, the rest fed in pieces of
+ * step bytes (0: whole) until the answer is not MORE.
+ */
+static enum hresp_reuse
+reuse(const char *resp, enum http_method m, size_t step)
+{
+	struct gw_http1_head	hd;
+	struct hresp_end	re;
+	enum hresp_reuse	r;
+	size_t			len = strlen(resp), off, n;
+
+	if (gw_http1_parse_head(resp, len, GW_HTTP1_RESPONSE, NULL, &hd) !=
+	    GW_HTTP1_OK)
+		return (enum hresp_reuse)-1;
+	hresp_end_init(&re, &hd, m);
+	r = hresp_end_feed(&re, resp + hd.hd_len, 0);
+	for (off = hd.hd_len; off < len && r == HRESP_REUSE_MORE; off += n) {
+		n = step == 0 ? len - off : step;
+		if (n > len - off)
+			n = len - off;
+		r = hresp_end_feed(&re, resp + off, n);
+	}
+	/* Whatever is left follows the response. */
+	if (off < len)
+		r = hresp_end_feed(&re, resp + off, len - off);
+	return r;
+}
+
+struct reuse_case {
+	const char		*name;
+	const char		*resp;
+	enum http_method	 method;
+	enum hresp_reuse	 want;
+};
+
+static const struct reuse_case reuse_cases[] = {
+	{ "1.1, length, complete", "HTTP/1.1 200 OK\r\nContent-Length: 3"
+	    "\r\n\r\nok\n", HTTP_GET, HRESP_REUSE_YES },
+	{ "1.1, length 0", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+	    "\r\n", HTTP_GET, HRESP_REUSE_YES },
+	{ "1.1, length, not all in", "HTTP/1.1 200 OK\r\nContent-Length: "
+	    "10\r\n\r\nabc", HTTP_GET, HRESP_REUSE_MORE },
+	{ "1.1, bytes after the body", "HTTP/1.1 200 OK\r\nContent-Length: "
+	    "2\r\n\r\nokHTTP/1.1", HTTP_GET, HRESP_REUSE_NO },
+	{ "1.1, Connection: close", "HTTP/1.1 200 OK\r\nConnection: close"
+	    "\r\nContent-Length: 3\r\n\r\nok\n", HTTP_GET,
+	    HRESP_REUSE_NO },
+	{ "1.1, close among other options", "HTTP/1.1 200 OK\r\n"
+	    "Connection: x-foo, close\r\nContent-Length: 3\r\n\r\nok\n",
+	    HTTP_GET, HRESP_REUSE_NO },
+	{ "1.1, delimited by close", "HTTP/1.1 200 OK\r\n\r\nok\n",
+	    HTTP_GET, HRESP_REUSE_NO },
+	{ "1.1, chunked, complete", "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", HTTP_GET,
+	    HRESP_REUSE_YES },
+	{ "1.1, chunked, trailers", "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n2\r\nok\r\n0\r\nX-T: 1\r\n\r\n", HTTP_GET,
+	    HRESP_REUSE_YES },
+	{ "1.1, chunked, no last chunk yet", "HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n", HTTP_GET,
+	    HRESP_REUSE_MORE },
+	{ "1.1, chunked, broken", "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n", HTTP_GET,
+	    HRESP_REUSE_NO },
+	{ "1.0, no keep-alive", "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n"
+	    "\r\nok\n", HTTP_GET, HRESP_REUSE_NO },
+	{ "1.0, keep-alive", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"
+	    "Content-Length: 3\r\n\r\nok\n", HTTP_GET, HRESP_REUSE_YES },
+	{ "HEAD: no body whatever the length", "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: 10\r\n\r\n", HTTP_HEAD, HRESP_REUSE_YES },
+	{ "204: no body", "HTTP/1.1 204 No Content\r\n\r\n", HTTP_GET,
+	    HRESP_REUSE_YES },
+	{ "304: no body", "HTTP/1.1 304 Not Modified\r\n\r\n", HTTP_GET,
+	    HRESP_REUSE_YES },
+};
+
+static void
+test_reuse(void)
+{
+	const struct reuse_case	*c;
+	char			*resp, *p;
+	size_t			 i, step, body = HRESP_BODY_MAX + 1, head;
+
+	for (i = 0; i < sizeof(reuse_cases) / sizeof(reuse_cases[0]); i++) {
+		c = &reuse_cases[i];
+		T_INTEQ(reuse(c->resp, c->method, 0), c->want, "reuse: %s "
+		    "(whole)", c->name);
+		for (step = 1; step <= 3; step++)
+			T_INTEQ(reuse(c->resp, c->method, step), c->want,
+			    "reuse: %s (%zu bytes at a time)", c->name, step);
+	}
+	/* The bound: a body is followed up to HRESP_BODY_MAX bytes. */
+	resp = malloc(body + 128);
+	head = (size_t)snprintf(resp, 128, "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: %zu\r\n\r\n", body - 1);
+	p = resp + head;
+	memset(p, 'x', body - 1);
+	p[body - 1] = '\0';
+	T_INTEQ(reuse(resp, HTTP_GET, 4096), HRESP_REUSE_YES,
+	    "reuse: a body of HRESP_BODY_MAX bytes is followed to its end");
+	head = (size_t)snprintf(resp, 128, "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: %zu\r\n\r\n", body);
+	p = resp + head;
+	memset(p, 'x', body);
+	p[body] = '\0';
+	T_INTEQ(reuse(resp, HTTP_GET, 4096), HRESP_REUSE_NO,
+	    "reuse: one byte more is not");
+	free(resp);
+}
+
 int
 main(void)
 {
 	test_status();
 	test_bodies();
 	test_bound();
+	test_reuse();
 	return t_done();
 }

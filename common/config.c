@@ -77,7 +77,7 @@ const struct gw_field gw_service_fields[] = {
 	CF_NUM("retries", "count", "retries", "retries", GW_FT_INT,
 	    sv_retries, 0, 10, "1", "retries of a failed request, 0..10"),
 	CF_STR("retries", "retry_on", "retry-on", "retry_on", sv_retry_on,
-	    gw_retry_on_norm, 0, "connect-failure",
+	    gw_retry_on_norm, 0, "connect-failure,reset",
 	    "failures to retry: connect-failure,reset,timeout,5xx"),
 	CF_NUM("circuit_breaker", "max_connections", "max-connections",
 	    "cb_max_connections", GW_FT_INT, sv_max_connections, 1, 1000000,

@@ -415,8 +415,24 @@ static const char v3_ejections[] =
 "	PRIMARY KEY (backend_id, instance)\n"
 ");\n";
 
+/*
+ * retry_on's default becomes "connect-failure,reset": a GET whose backend
+ * reset the connection before answering goes to another backend, as
+ * NGINX's proxy_next_upstream does by default.  Rows keep their value.
+ * SQLite changes a column's DEFAULT by editing the table's text in
+ * sqlite_schema (its documented procedure for defaults, "ALTER TABLE",
+ * section 7); the schema cookie moves with this transaction's other DDL,
+ * and RESET makes this connection read the text again.
+ */
+static const char v3_retry_on[] =
+"PRAGMA writable_schema = ON;\n"
+"UPDATE sqlite_schema SET sql = replace(sql,\n"
+"    'DEFAULT ''connect-failure''', 'DEFAULT ''connect-failure,reset''')\n"
+"    WHERE type = 'table' AND name = 'services';\n"
+"PRAGMA writable_schema = RESET;\n";
+
 static const char *const schema_v3[] = {
-	v3_services, v3_transitions, v3_ejections, NULL
+	v3_services, v3_transitions, v3_ejections, v3_retry_on, NULL
 };
 
 const struct gw_migration gw_migrations[] = {

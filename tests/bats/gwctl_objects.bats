@@ -75,7 +75,7 @@ last_change()
 	gw_init
 	quietly service add web
 	assert_equal "$(svc_row web)" \
-	    'round_robin|ip|3000|15000|60000|1|connect-failure|1024|1024|1024|3|tcp|GET|/|NULL|200-399|NULL|5000|1000|1000|2|3|10|up|0'
+	    'round_robin|ip|3000|15000|60000|1|connect-failure,reset|1024|1024|1024|3|tcp|GET|/|NULL|200-399|NULL|5000|1000|1000|2|3|10|up|0'
 	assert_equal "$(db_generation)" 1
 	assert_equal "$(db_query 'SELECT user, command, summary FROM generations
 	    WHERE generation = 1')" \
@@ -108,7 +108,7 @@ last_change()
 	quietly service set web --retries 2 --check-path /ping
 	assert_equal "$(db_generation)" $((gen + 1))
 	assert_equal "$(svc_row web)" "$(printf '%s' "$before" |
-	    sed 's/|1|connect-failure|/|2|connect-failure|/; s/|GET|\/|/|GET|\/ping|/')"
+	    sed 's/|1|connect-failure,reset|/|2|connect-failure,reset|/; s/|GET|\/|/|GET|\/ping|/')"
 	assert_equal "$(last_change)" "$((gen + 1))|service|web|update"
 	assert_equal "$(db_query "SELECT json_extract(before_json, '\$.retries.count'),
 	    json_extract(after_json, '\$.retries.count'),

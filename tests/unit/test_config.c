@@ -133,7 +133,7 @@ static const struct {
 	{ "response_timeout_ms", "0s",			0, 86400000 },
 	{ "idle_timeout_ms",	"1m",			1, 86400000 },
 	{ "retries",		"1",			0, 10 },
-	{ "retry_on",		"connect-failure",	0, 0 },
+	{ "retry_on",		"connect-failure,reset", 0, 0 },
 	{ "cb_max_connections",	"1024",			1, 1000000 },
 	{ "cb_max_pending",	"1024",			0, 1000000 },
 	{ "cb_max_requests",	"1024",			1, 1000000 },
@@ -251,7 +251,7 @@ test_field_table(void)
 	T_INTEQ(sv.sv_request_timeout_ms, 15000, "default request timeout");
 	T_INTEQ(sv.sv_idle_timeout_ms, 60000, "default idle timeout");
 	T_INTEQ(sv.sv_retries, 1, "default retries");
-	T_STREQ(sv.sv_retry_on, "connect-failure", "default retry on");
+	T_STREQ(sv.sv_retry_on, "connect-failure,reset", "default retry on");
 	T_INTEQ(sv.sv_max_connections, 1024, "default max connections");
 	T_INTEQ(sv.sv_max_pending, 1024, "default max pending");
 	T_INTEQ(sv.sv_max_requests, 1024, "default max requests");
@@ -507,7 +507,7 @@ test_field_set_get(void)
 	    "set initial writes sv_hc_initial");
 	f = gw_service_field_by_flag("retry-on");
 	T_OK(gw_field_set(f, &sv, NULL, &errstr) == -1 &&
-	    strcmp(sv.sv_retry_on, "connect-failure") == 0,
+	    strcmp(sv.sv_retry_on, "connect-failure,reset") == 0,
 	    "NULL refused for a required string");
 
 	/* Nullable strings: set, read, clear. */

@@ -341,6 +341,19 @@ test_v2_to_v3(void)
 	    "new service columns take their defaults");
 	T_STREQ(q_text(db, "SELECT source FROM backends"), "static",
 	    "an existing backend is static");
+	T_STREQ(q_text(db, "SELECT retry_on FROM services"),
+	    "connect-failure", "a row keeps its retry_on");
+	T_STREQ(q_text(db, "SELECT dflt_value FROM pragma_table_info("
+	    "'services') WHERE name = 'retry_on'"),
+	    "'connect-failure,reset'", "retry_on's new default");
+	T_OK(exec_ok(db, "INSERT INTO services (name) VALUES ('api')"),
+	    "a hand insert after the migration");
+	T_STREQ(q_text(db, "SELECT retry_on FROM services WHERE "
+	    "name = 'api'"), "connect-failure,reset", "takes the new default");
+	T_STREQ(q_text(db, "PRAGMA integrity_check"), "ok",
+	    "the edited schema is sound");
+	T_OK(exec_ok(db, "DELETE FROM services WHERE name = 'api'"),
+	    "and goes");
 
 	/* New CHECKs. */
 	T_OK(exec_ok(db, "UPDATE services SET discovery_dns = "

@@ -277,7 +277,8 @@ down|up|passed|gwhealth"
 	start_backend b2
 	start_backend b3
 	# A GET the dying backend took but did not answer goes elsewhere.
-	fast_service web --check-fall 1 --retry-on connect-failure,reset
+	fast_service web --check-fall 1 --retry-on connect-failure,reset \
+	    --max-retries 10
 	local b
 	for b in b1 b2 b3; do
 		gwctl -q backend add web "127.0.0.1:$(backend_port "$b")"

@@ -223,7 +223,7 @@ code_of()
 	start_fake rst reset
 	start_backend a
 	gwctl -q service add web --retry-on connect-failure,reset --retries 1 \
-	    --eject-gateway-failures 0
+	    --eject-gateway-failures 0 --eject-5xx 0
 	gwctl -q backend add web "127.0.0.1:$rst_port"
 	gwctl -q backend add web "127.0.0.1:$a_port"
 	gwctl -q route add all --service web
@@ -245,7 +245,7 @@ code_of()
 	start_fake rst reset
 	start_backend a
 	gwctl -q service add web --retry-on connect-failure --retries 1 \
-	    --eject-gateway-failures 0
+	    --eject-gateway-failures 0 --eject-5xx 0
 	gwctl -q backend add web "127.0.0.1:$rst_port"
 	gwctl -q backend add web "127.0.0.1:$a_port"
 	gwctl -q route add all --service web
@@ -282,7 +282,7 @@ code_of()
 	start_backend a
 	gwctl -q service add web --retry-on timeout --retries 1 \
 	    --response-timeout 200ms --request-timeout 3s \
-	    --eject-gateway-failures 0
+	    --eject-gateway-failures 0 --eject-5xx 0
 	gwctl -q backend add web "127.0.0.1:$slow_port"
 	gwctl -q backend add web "127.0.0.1:$a_port"
 	gwctl -q route add all --service web

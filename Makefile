@@ -96,6 +96,7 @@ $(BIN)/tests/test_outlier: $(OBJ)/gwproxy/outlier.o
 $(BIN)/tests/test_hstate: $(OBJ)/gwhealth/hstate.o
 $(BIN)/tests/test_hsched: $(OBJ)/gwhealth/sched.o
 $(BIN)/tests/test_hresp: $(OBJ)/gwhealth/hresp.o
+$(BIN)/tests/test_hpa: $(OBJ)/gwscale/hpa.o
 
 unit: $(UNIT_BINS)
 	@GW_SKIP_BATS=1 tests/run $(UNIT_BINS)

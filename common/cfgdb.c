@@ -9,9 +9,11 @@
  * gw_config_validate(), not here.  Enum words this build does not know
  * load as -1, which validation reports.
  */
+#include <pwd.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -247,4 +249,17 @@ gw_config_generation(sqlite3 *db)
 		gen = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return gen;
+}
+
+char *
+gw_config_change_user(void)
+{
+	struct passwd	*pw;
+	const char	*s;
+
+	if (geteuid() == 0 && (s = getenv("SUDO_USER")) != NULL && *s != '\0')
+		return gw_strdup(s);
+	if ((pw = getpwuid(getuid())) != NULL)
+		return gw_strdup(pw->pw_name);
+	return gw_asprintf("uid %u", (unsigned)getuid());
 }

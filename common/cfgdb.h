@@ -23,4 +23,11 @@ int	gw_config_load(sqlite3 *db, struct gw_config *cf, char *errbuf,
 /* The config generation (max of generations), or -1 on error. */
 int64_t	gw_config_generation(sqlite3 *db);
 
+/*
+ * Who a config change is recorded as in generations.user: the sudo caller
+ * when run as root through sudo, else our user name (or "uid N").
+ * malloc'd.
+ */
+char	*gw_config_change_user(void);
+
 #endif /* GW_CFGDB_H */

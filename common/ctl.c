@@ -16,8 +16,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -475,4 +477,14 @@ gw_ctl_request(const char *path, const char *line, int timeout_ms,
 	close(fd);
 	gw_buf_free(&b);
 	return -1;
+}
+
+char *
+gw_ctl_default_path(const char *db_path)
+{
+	char *copy = gw_strdup(db_path), *path;
+
+	path = gw_asprintf("%s/gwproxy.sock", dirname(copy));
+	free(copy);
+	return path;
 }

@@ -38,6 +38,13 @@
  * Binds and listens on path.  Returns the non-blocking listening fd, or -1
  * with errbuf set (path too long, in use by a live daemon, bind failed).
  */
+/*
+ * gwproxy.sock in the directory of the database db_path: where gwproxy
+ * serves its control socket unless told otherwise, and where gwctl and
+ * gwhealth look for it.  malloc'd.
+ */
+char	*gw_ctl_default_path(const char *db_path);
+
 int	 gw_ctl_listen(const char *path, char *errbuf, size_t errlen);
 
 /*

@@ -8,7 +8,6 @@
  * derives it, so both agree without asking the file.
  */
 #include <err.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +40,6 @@ static const struct {
 	{ "routes",	"show routes" },
 	{ "reload",	"reload" },
 };
-
-/* gwproxy.sock in the directory of the database, as gwproxy puts it. */
-static char *
-proxy_default_socket(void)
-{
-	char *copy = gw_strdup(gw_db_path(gwctl.g_db_path)), *path;
-
-	path = gw_asprintf("%s/gwproxy.sock", dirname(copy));
-	free(copy);
-	return path;
-}
 
 /* Prints a JSON reply without its "ok" (the exit status says that). */
 static int
@@ -111,7 +99,7 @@ cmd_proxy(int argc, char **argv)
 	if (argc > 1)
 		usage_error("proxy", "unexpected argument \"%s\"", argv[1]);
 	if (path == NULL)
-		path = proxy_default_socket();
+		path = gw_ctl_default_path(gw_db_path(gwctl.g_db_path));
 
 	json = gwctl.g_output != OUT_TABLE;
 	line = gw_asprintf("%s%s", json ? "json " : "", cmd);

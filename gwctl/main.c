@@ -8,12 +8,12 @@
  */
 #include <err.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgdb.h"
 #include "config.h"
 #include "db.h"
 #include "gwctl.h"
@@ -174,20 +174,6 @@ command_line(int argc, char **argv)
 	return gw_buf_take(&b);
 }
 
-/* The person behind the change: the sudo caller if any, else our user. */
-static char *
-command_user(void)
-{
-	struct passwd	*pw;
-	const char	*s;
-
-	if (geteuid() == 0 && (s = getenv("SUDO_USER")) != NULL && *s != '\0')
-		return gw_strdup(s);
-	if ((pw = getpwuid(getuid())) != NULL)
-		return gw_strdup(pw->pw_name);
-	return gw_asprintf("uid %u", (unsigned)getuid());
-}
-
 int
 main(int argc, char **argv)
 {
@@ -211,7 +197,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[optind], commands[i].c_name) != 0)
 			continue;
 		gwctl.g_command = command_line(argc, argv);
-		gwctl.g_user = command_user();
+		gwctl.g_user = gw_config_change_user();
 		rc = commands[i].c_fn(argc - optind, argv + optind);
 		free(gwctl.g_command);
 		free(gwctl.g_user);

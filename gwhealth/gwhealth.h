@@ -116,7 +116,5 @@ struct store_backend;
 int		 gh_load(sqlite3 *db, struct gw_config *cf,
 		    struct store_backend **bes, int64_t *gen, char *errbuf,
 		    size_t errlen);
-/* Who discovery's changes are recorded as (gwctl's rule); malloc'd. */
-char		*gh_user(void);
 
 #endif /* GWHEALTH_H */

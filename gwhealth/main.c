@@ -12,8 +12,6 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +26,7 @@
 #include "cfgdb.h"
 #include "check.h"
 #include "config.h"
+#include "ctl.h"
 #include "db.h"
 #include "discover.h"
 #include "duration.h"
@@ -251,30 +250,6 @@ gh_event_log(int severity, const char *msg)
 	    severity == EVENT_LOG_WARN ? GW_LOG_WARNING :
 	    severity == EVENT_LOG_MSG ? GW_LOG_INFO : GW_LOG_DEBUG,
 	    "libevent: %s", msg);
-}
-
-/* gwproxy.sock in the directory of the database. */
-static char *
-default_control(const char *db)
-{
-	char *copy = gw_strdup(db), *path;
-
-	path = gw_asprintf("%s/gwproxy.sock", dirname(copy));
-	free(copy);
-	return path;
-}
-
-char *
-gh_user(void)
-{
-	struct passwd	*pw;
-	const char	*s;
-
-	if (geteuid() == 0 && (s = getenv("SUDO_USER")) != NULL && *s != '\0')
-		return gw_strdup(s);
-	if ((pw = getpwuid(getuid())) != NULL)
-		return gw_strdup(pw->pw_name);
-	return gw_asprintf("uid %u", (unsigned)getuid());
 }
 
 /* The first problem validation found, and how many there were. */
@@ -568,7 +543,7 @@ run_daemon(struct gh *g, struct gw_config *cf, struct store_backend *bes)
 
 	if ((wdb = gw_db_open(path, 0, errbuf, sizeof(errbuf))) == NULL)
 		errx(1, "%s: %s", path, errbuf);
-	user = gh_user();
+	user = gw_config_change_user();
 	g->g_writer = writer_start(wdb, g->g_retention_ms, user);
 	free(user);
 	if (g->g_writer == NULL)
@@ -665,7 +640,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (g.g_control_opt == NULL)
-		g.g_control = default_control(path);
+		g.g_control = gw_ctl_default_path(path);
 	else if (strcmp(g.g_control_opt, "off") != 0)
 		g.g_control = gw_strdup(g.g_control_opt);
 	fd_limit(&g);

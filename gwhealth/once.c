@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "addr.h"
+#include "cfgdb.h"
 #include "config.h"
 #include "discover.h"
 #include "duration.h"
@@ -78,7 +79,7 @@ once_discover(struct event_base *base, struct evdns_base *dns, sqlite3 *db,
 	while (discover_pending(d) > 0)
 		event_base_loop(base, EVLOOP_ONCE);
 	discover_free(d);
-	user = gh_user();
+	user = gw_config_change_user();
 	for (i = 0; i < oj.oj_n; i++) {
 		for (tries = 0; tries < ONCE_WRITE_TRIES; tries++)
 			if (writer_disc_apply(db, oj.oj_v[i], user,

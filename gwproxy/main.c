@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,6 +25,7 @@
 #include <sodium.h>
 
 #include "addr.h"
+#include "ctl.h"
 #include "db.h"
 #include "duration.h"
 #include "gwproxy.h"
@@ -449,18 +449,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 		usage(2, "unexpected argument \"%s\"", argv[optind]);
 }
 
-/* gwproxy.sock in the directory of the database. */
-static char *
-default_control(const char *db)
-{
-	char *copy = gw_strdup(db), *dir, *path;
-
-	dir = dirname(copy);
-	path = gw_asprintf("%s/gwproxy.sock", dir);
-	free(copy);
-	return path;
-}
-
 static void
 open_access_log(const char *arg)
 {
@@ -581,7 +569,7 @@ main(int argc, char **argv)
 	}
 	open_access_log(o.o_access);
 	if (o.o_control == NULL)
-		px.px_control_path = default_control(path);
+		px.px_control_path = gw_ctl_default_path(path);
 	else if (strcmp(o.o_control, "off") != 0)
 		px.px_control_path = gw_strdup(o.o_control);
 

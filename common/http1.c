@@ -785,8 +785,6 @@ http1_derive(struct gw_http1_head *hd)
 				hd->hd_host = h;
 			break;
 		case GW_HF_CONNECTION:
-			hd->hd_connection = 1;
-			/* FALLTHROUGH */
 		case GW_HF_PROXY_CONNECTION:
 			/*
 			 * Proxy-Connection is not in RFC 9110, but
@@ -1024,7 +1022,7 @@ gw_http1_parse_head(const char *buf, size_t len, enum gw_http1_type type,
 	hd->hd_expect_continue = 0;
 	hd->hd_host = NULL;
 	hd->hd_upgrade_hdr = NULL;
-	hd->hd_connection = hd->hd_conn_names = 0;
+	hd->hd_conn_names = 0;
 
 	if (len == 0)
 		return GW_HTTP1_NEED_MORE;

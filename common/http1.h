@@ -161,7 +161,6 @@ struct gw_http1_head {
 	int			 hd_expect_continue; /* Expect: 100-continue */
 	const struct gw_http1_hdr *hd_host;	/* NULL: none */
 	const struct gw_http1_hdr *hd_upgrade_hdr; /* first Upgrade, or NULL */
-	int			 hd_connection;	/* has a Connection field */
 	/*
 	 * A Connection field names something other than close, keep-alive
 	 * or a field that is hop-by-hop anyway: each field must then be

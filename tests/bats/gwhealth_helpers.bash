@@ -89,30 +89,14 @@ start_health()
 	    2>"$HEALTH_LOG" 3>&- &
 	HEALTH_PID=$!
 	track_pid "$HEALTH_PID"
-	while ! grep -q ' info: gwhealth [^ ]*: generation [0-9]*, [0-9]* backends checked$' \
-	    "$HEALTH_LOG"; do
-		kill -0 "$HEALTH_PID" 2>/dev/null ||
-		    fail "gwhealth exited at start: $(cat "$HEALTH_LOG")"
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] ||
-		    fail "gwhealth did not start: $(cat "$HEALTH_LOG")"
-		sleep 0.05
-	done
+	wait_started "$HEALTH_PID" "$HEALTH_LOG" \
+	    ' info: gwhealth [^ ]*: generation [0-9]*, [0-9]* backends checked$' \
+	    gwhealth "$tries"
 }
 
 stop_health()
 {
-	local sig=${1:-TERM} tries=200
-
-	kill "-$sig" "$HEALTH_PID" 2>/dev/null || true
-	while [ "$tries" -gt 0 ] && kill -0 "$HEALTH_PID" 2>/dev/null; do
-		tries=$((tries - 1))
-		sleep 0.05
-	done
-	kill -0 "$HEALTH_PID" 2>/dev/null &&
-	    fail "gwhealth still running 10 s after SIG$sig"
-	status=0
-	wait "$HEALTH_PID" || status=$?
+	stop_daemon "$HEALTH_PID" "${1:-TERM}" gwhealth 200
 }
 
 fast_service()

@@ -185,6 +185,42 @@ print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))
 ' "$1"
 }
 
+# wait_started PID LOG REGEX NAME TRIES: waits, 50 ms apart and at most
+# TRIES times, for a line of LOG that matches REGEX (grep); fails when the
+# process PID (NAME, for the message) exits first or the line never comes.
+wait_started()
+{
+	local pid=$1 log=$2 re=$3 name=$4 tries=$5
+
+	while ! grep -q "$re" "$log"; do
+		kill -0 "$pid" 2>/dev/null ||
+		    fail "$name exited at start: $(cat "$log")"
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "$name did not start: $(cat "$log")"
+		sleep 0.05
+	done
+}
+
+# stop_daemon PID SIGNAL NAME TRIES: sends SIGNAL, waits (50 ms apart, at
+# most TRIES times) for PID to exit, fails when it still runs; its exit
+# status then in $status.
+stop_daemon()
+{
+	local pid=$1 sig=$2 name=$3 tries=$4 secs=$(($4 / 20))
+
+	# It may be on its way out already.
+	kill "-$sig" "$pid" 2>/dev/null || true
+	while [ "$tries" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
+		tries=$((tries - 1))
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "$name still running $secs s after SIG$sig"
+	fi
+	status=0
+	wait "$pid" || status=$?
+}
+
 # wait_for TRIES CMD...: runs CMD until it succeeds, at most TRIES times,
 # 50 ms apart.  Fails when it never does.
 wait_for()

@@ -133,15 +133,9 @@ start_proxy()
 	PROXY_PID=$!
 	track_pid "$PROXY_PID"
 	# Its last start-up line comes once every listener is open.
-	while ! grep -q ' info: gwproxy [^ ]*: generation [0-9]*, [0-9]* workers$' \
-	    "$PROXY_LOG"; do
-		kill -0 "$PROXY_PID" 2>/dev/null ||
-		    fail "gwproxy exited at start: $(cat "$PROXY_LOG")"
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] ||
-		    fail "gwproxy did not start: $(cat "$PROXY_LOG")"
-		sleep 0.05
-	done
+	wait_started "$PROXY_PID" "$PROXY_LOG" \
+	    ' info: gwproxy [^ ]*: generation [0-9]*, [0-9]* workers$' \
+	    gwproxy "$tries"
 	PROXY_PORT=$(proxy_log_port 'listening on')
 	ADMIN_PORT=$(proxy_log_port 'admin listening on')
 	[ -n "$PROXY_PORT" ] || [ "$listen" = 0 ] ||
@@ -150,19 +144,7 @@ start_proxy()
 
 stop_proxy()
 {
-	local sig=${1:-TERM} tries=100
-
-	# It may be on its way out already.
-	kill "-$sig" "$PROXY_PID" 2>/dev/null || true
-	while [ "$tries" -gt 0 ] && kill -0 "$PROXY_PID" 2>/dev/null; do
-		tries=$((tries - 1))
-		sleep 0.05
-	done
-	if kill -0 "$PROXY_PID" 2>/dev/null; then
-		fail "gwproxy still running 5 s after SIG$sig"
-	fi
-	status=0
-	wait "$PROXY_PID" || status=$?
+	stop_daemon "$PROXY_PID" "${1:-TERM}" gwproxy 100
 }
 
 start_fake()

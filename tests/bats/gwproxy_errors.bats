@@ -88,7 +88,9 @@ teardown()
 
 	port=$(dead_port)
 	start_backend b1
-	gwctl -q service add web --retries 1
+	# Passive health off: this counts what retries alone do.
+	gwctl -q service add web --retries 1 --eject-gateway-failures 0 \
+	    --eject-5xx 0
 	gwctl -q backend add web "127.0.0.1:$port"
 	gwctl -q backend add web "127.0.0.1:$b1_port"
 	gwctl -q route add all --service web

@@ -372,7 +372,7 @@ slow_request()
 	start_backend a
 	dead=$(dead_port)
 	gwctl -q service add web --retries 1 --max-retries 0 \
-	    --eject-gateway-failures 0
+	    --eject-gateway-failures 0 --eject-5xx 0
 	gwctl -q backend add web "127.0.0.1:$dead"
 	gwctl -q backend add web "127.0.0.1:$a_port"
 	gwctl -q route add all --service web

@@ -13,7 +13,8 @@ BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 CC	?= cc
 
-PKGS	 = sqlite3 jansson yaml-0.1 libsodium libevent libevent_pthreads
+PKGS	 = sqlite3 jansson yaml-0.1 libsodium libevent libevent_pthreads \
+	   libcurl
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

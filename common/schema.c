@@ -1,5 +1,5 @@
 /*
- * schema: the gw database schema (versions 1 to 3) and the migration runner.
+ * schema: the gw database schema (versions 1 to 4) and the migration runner.
  * Every table, column and constraint here is documented in gw-schema(5);
  * change both together.  Durations are integer milliseconds (columns end in
  * _ms), times are integer milliseconds since the Unix epoch (columns end in
@@ -435,10 +435,48 @@ static const char *const schema_v3[] = {
 	v3_services, v3_transitions, v3_ejections, v3_retry_on, NULL
 };
 
+/*
+ * Version 4: gwscale.  Scale targets gain the HPA controller's downscale
+ * stabilization window (its --horizontal-pod-autoscaler-downscale-
+ * stabilization flag, per target) and KEDA's scale-to-zero cooldown;
+ * metrics gain the window their gateway rates are taken over and KEDA's
+ * activation threshold.  scale_state is gwscale's memory of a target
+ * between runs (seeded, last active), so that a run from cron decides as
+ * a long-running loop would; gateway_instances is gwproxy's heartbeat,
+ * so that an idle gateway (which writes no traffic_stats) and a stopped
+ * one (whose traffic is unknown, never zero) can be told apart.
+ */
+static const char v4_scale[] =
+"ALTER TABLE scale_targets ADD COLUMN downscale_stabilization_ms INTEGER\n"
+"    NOT NULL DEFAULT 300000\n"
+"    CHECK (downscale_stabilization_ms BETWEEN 0 AND 3600000);\n"
+"ALTER TABLE scale_targets ADD COLUMN cooldown_ms INTEGER NOT NULL\n"
+"    DEFAULT 300000 CHECK (cooldown_ms BETWEEN 0 AND 86400000);\n"
+"ALTER TABLE scale_metrics ADD COLUMN window_ms INTEGER NOT NULL\n"
+"    DEFAULT 60000 CHECK (window_ms BETWEEN 1000 AND 86400000);\n"
+"ALTER TABLE scale_metrics ADD COLUMN activation REAL NOT NULL\n"
+"    DEFAULT 0 CHECK (activation >= 0);\n"
+"CREATE TABLE scale_state (\n"
+"	target_id	INTEGER PRIMARY KEY REFERENCES scale_targets(id)\n"
+"			    ON DELETE CASCADE,\n"
+"	seeded_at	INTEGER NOT NULL CHECK (seeded_at >= 0),\n"
+"	active_at	INTEGER CHECK (active_at IS NULL OR active_at >= 0),\n"
+"	decided_at	INTEGER CHECK (decided_at IS NULL OR decided_at >= 0)\n"
+");\n"
+"CREATE TABLE gateway_instances (\n"
+"	instance	TEXT PRIMARY KEY,\n"
+"	started_at	INTEGER NOT NULL CHECK (started_at >= 0),\n"
+"	seen_at		INTEGER NOT NULL CHECK (seen_at >= started_at),\n"
+"	interval_ms	INTEGER NOT NULL CHECK (interval_ms > 0)\n"
+");\n";
+
+static const char *const schema_v4[] = { v4_scale, NULL };
+
 const struct gw_migration gw_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
 	{ 3, schema_v3 },
+	{ 4, schema_v4 },
 };
 const int gw_nmigrations = sizeof(gw_migrations) / sizeof(gw_migrations[0]);
 

@@ -20,7 +20,7 @@
 /* "gw\0\1" read as a big-endian integer: marks a file as a gw database. */
 #define GW_SCHEMA_APPLICATION_ID	0x67770001
 /* The version this build reads and writes. */
-#define GW_SCHEMA_VERSION		3
+#define GW_SCHEMA_VERSION		4
 
 /*
  * One migration: the SQL that takes the schema from version mg_to - 1 to

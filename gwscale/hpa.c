@@ -186,26 +186,26 @@ change_in_period(int32_t period, const struct hpa_event *ev, size_t nev,
 /* calculateScaleUpLimitWithScalingRules. */
 int32_t
 hpa_scale_up_limit(int32_t current, const struct hpa_event *ev, size_t nev,
-    const struct hpa_rules *r)
+    const struct gw_hpa_rules *r)
 {
 	int32_t	 result, proposed = 0, start;
 	size_t	 i;
 
-	if (r->hr_select == HPA_SELECT_DISABLED)
+	if (r->hr_select == GW_HPA_SELECT_DISABLED)
 		return current;
-	result = r->hr_select == HPA_SELECT_MIN ? INT32_MAX : INT32_MIN;
+	result = r->hr_select == GW_HPA_SELECT_MIN ? INT32_MAX : INT32_MIN;
 	for (i = 0; i < r->hr_npolicies; i++) {
-		const struct hpa_policy *p = &r->hr_policies[i];
+		const struct gw_hpa_policy *p = &r->hr_policies[i];
 
 		start = current - change_in_period(p->hp_period_s, ev, nev, 1)
 		    + change_in_period(p->hp_period_s, ev, nev, 0);
-		if (p->hp_type == HPA_POLICY_PODS)
+		if (p->hp_type == GW_HPA_POLICY_PODS)
 			proposed = start + p->hp_value;
-		else if (p->hp_type == HPA_POLICY_PERCENT)
+		else if (p->hp_type == GW_HPA_POLICY_PERCENT)
 			/* Rounded up, or a small change never scales up. */
 			proposed = f2i32(ceil((double)start *
 			    (1 + (double)p->hp_value / 100)));
-		result = r->hr_select == HPA_SELECT_MIN ?
+		result = r->hr_select == GW_HPA_SELECT_MIN ?
 		    imin(result, proposed) : imax(result, proposed);
 	}
 	return result;
@@ -214,50 +214,31 @@ hpa_scale_up_limit(int32_t current, const struct hpa_event *ev, size_t nev,
 /* calculateScaleDownLimitWithBehaviors. */
 int32_t
 hpa_scale_down_limit(int32_t current, const struct hpa_event *ev,
-    size_t nev, const struct hpa_rules *r)
+    size_t nev, const struct gw_hpa_rules *r)
 {
 	int32_t	 result, proposed = 0, start;
 	size_t	 i;
 
-	if (r->hr_select == HPA_SELECT_DISABLED)
+	if (r->hr_select == GW_HPA_SELECT_DISABLED)
 		return current;
-	result = r->hr_select == HPA_SELECT_MIN ? INT32_MIN : INT32_MAX;
+	result = r->hr_select == GW_HPA_SELECT_MIN ? INT32_MIN : INT32_MAX;
 	for (i = 0; i < r->hr_npolicies; i++) {
-		const struct hpa_policy *p = &r->hr_policies[i];
+		const struct gw_hpa_policy *p = &r->hr_policies[i];
 
 		start = current - change_in_period(p->hp_period_s, ev, nev, 1)
 		    + change_in_period(p->hp_period_s, ev, nev, 0);
-		if (p->hp_type == HPA_POLICY_PODS)
+		if (p->hp_type == GW_HPA_POLICY_PODS)
 			proposed = start - p->hp_value;
-		else if (p->hp_type == HPA_POLICY_PERCENT)
+		else if (p->hp_type == GW_HPA_POLICY_PERCENT)
 			/* Truncated, as int32(float64) in Go. */
 			proposed = f2i32((double)start *
 			    (1 - (double)p->hp_value / 100));
-		result = r->hr_select == HPA_SELECT_MIN ?
+		result = r->hr_select == GW_HPA_SELECT_MIN ?
 		    imax(result, proposed) : imin(result, proposed);
 	}
 	return result;
 }
 
-void
-hpa_default_behavior(struct hpa_behavior *b)
-{
-	memset(b, 0, sizeof(*b));
-	b->hb_up.hr_stabilization_s = 0;
-	b->hb_up.hr_select = HPA_SELECT_MAX;
-	b->hb_up.hr_npolicies = 2;
-	b->hb_up.hr_policies[0] = (struct hpa_policy){ HPA_POLICY_PODS, 4,
-	    15 };
-	b->hb_up.hr_policies[1] = (struct hpa_policy){ HPA_POLICY_PERCENT,
-	    100, 15 };
-	b->hb_up.hr_tolerance = -1;
-	b->hb_down.hr_stabilization_s = -1;
-	b->hb_down.hr_select = HPA_SELECT_MAX;
-	b->hb_down.hr_npolicies = 1;
-	b->hb_down.hr_policies[0] = (struct hpa_policy){ HPA_POLICY_PERCENT,
-	    100, 15 };
-	b->hb_down.hr_tolerance = -1;
-}
 
 /*
  * normalizeDesiredReplicas: stabilizeRecommendation (the max of the
@@ -295,7 +276,7 @@ static void
 normalize_behavior(const struct hpa_input *in, int32_t pre,
     struct hpa_output *out)
 {
-	const struct hpa_behavior *b = in->hi_behavior;
+	const struct gw_hpa_behavior *b = in->hi_behavior;
 	int32_t	 upw, downw, up, down, rec, lim, allowed;
 	size_t	 i;
 

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scale.h"
+
 /* The controller's --horizontal-pod-autoscaler-tolerance default. */
 #define HPA_DEFAULT_TOLERANCE		0.1
 /* --horizontal-pod-autoscaler-downscale-stabilization default, seconds. */
@@ -36,7 +38,7 @@
 #define HPA_SCALE_UP_LIMIT_MINIMUM	4.0
 /* Limits of our arrays; the API server allows at most 10 policies. */
 #define HPA_MAX_METRICS			16
-#define HPA_MAX_POLICIES		10
+#define HPA_MAX_POLICIES		GW_HPA_MAX_POLICIES
 
 /* Metric types of the issue's `gwscale decide` input. */
 enum hpa_metric_type {
@@ -70,43 +72,6 @@ struct hpa_metric {
 	double		 hm_target;
 };
 
-enum hpa_policy_type {
-	HPA_POLICY_PODS,	/* HPAScalingPolicy type Pods */
-	HPA_POLICY_PERCENT	/* type Percent */
-};
-
-struct hpa_policy {
-	int		 hp_type;	/* enum hpa_policy_type */
-	int32_t		 hp_value;	/* value */
-	int32_t		 hp_period_s;	/* periodSeconds */
-};
-
-enum hpa_select {
-	HPA_SELECT_MAX,		/* selectPolicy Max (the default) */
-	HPA_SELECT_MIN,		/* Min */
-	HPA_SELECT_DISABLED	/* Disabled */
-};
-
-/* HPAScalingRules. */
-struct hpa_rules {
-	/* stabilizationWindowSeconds; -1 when unset (scaleDown then takes
-	 * the input's downscale_stabilization_s, maybeInitScaleDown-
-	 * StabilizationWindow; scaleUp defaults to 0). */
-	int32_t		 hr_stabilization_s;
-	int		 hr_select;	/* selectPolicy, enum hpa_select */
-	size_t		 hr_npolicies;	/* policies */
-	struct hpa_policy hr_policies[HPA_MAX_POLICIES];
-	/* tolerance (HPAConfigurableTolerance); < 0 when unset: the input's
-	 * tolerance. */
-	double		 hr_tolerance;
-};
-
-/* HorizontalPodAutoscalerBehavior. */
-struct hpa_behavior {
-	struct hpa_rules hb_up;		/* scaleUp */
-	struct hpa_rules hb_down;	/* scaleDown */
-};
-
 /* A recorded unstabilized recommendation (timestampedRecommendation). */
 struct hpa_rec {
 	int64_t		 hr_age_s;	/* now - timestamp, seconds */
@@ -135,9 +100,9 @@ struct hpa_input {
 	/* downscale_stabilization_s (the controller's flag); < 0: 300. */
 	int32_t		 hi_downscale_s;
 	/* behavior: NULL for the legacy path (spec.behavior == nil).  Fill
-	 * with hpa_default_behavior() then change fields, as defaults.go
+	 * with gw_hpa_default_behavior() then change fields, as defaults.go
 	 * does for a partial behavior. */
-	const struct hpa_behavior *hi_behavior;
+	const struct gw_hpa_behavior *hi_behavior;
 	size_t		 hi_nrecs;	/* recommendation_history */
 	const struct hpa_rec *hi_recs;
 	size_t		 hi_nevents;	/* scale_events */
@@ -169,10 +134,6 @@ struct hpa_output {
 	int32_t		 ho_record;
 };
 
-/* defaults.go: scaleUp window 0, Max of Pods 4/15s and Percent 100/15s;
- * scaleDown window unset (the downscale flag), Max, Percent 100/15s. */
-void	hpa_default_behavior(struct hpa_behavior *);
-
 /*
  * One sync of the HPA.  Returns 0, or -1 when the input is malformed
  * (too many metrics or policies, min > max, a negative count); *out is
@@ -198,8 +159,8 @@ int32_t	hpa_metric_replicas(const struct hpa_metric *, int32_t, int32_t,
 int32_t	hpa_convert_legacy(int32_t, int32_t, int32_t, int32_t,
 	    const char **);
 int32_t	hpa_scale_up_limit(int32_t, const struct hpa_event *, size_t,
-	    const struct hpa_rules *);
+	    const struct gw_hpa_rules *);
 int32_t	hpa_scale_down_limit(int32_t, const struct hpa_event *, size_t,
-	    const struct hpa_rules *);
+	    const struct gw_hpa_rules *);
 
 #endif /* GWSCALE_HPA_H */

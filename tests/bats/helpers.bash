@@ -22,7 +22,7 @@ GWCTL=$GW_BIN/gwctl
 # The application_id of a gw database ("gw\0\1", common/schema.h).
 GW_APPID=1735852033
 # The schema version this build writes (common/schema.h).
-GW_SCHEMA=3
+GW_SCHEMA=4
 
 gw_setup()
 {

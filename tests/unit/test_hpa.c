@@ -32,7 +32,7 @@ struct events_spec {
 	int		 period;
 };
 
-static void	make_rules(const struct rules_spec *, struct hpa_rules *);
+static void	make_rules(const struct rules_spec *, struct gw_hpa_rules *);
 static size_t	make_events(const struct events_spec *, int,
 		    struct hpa_event *, size_t);
 static void	test_scaling_with_rules(void);
@@ -45,20 +45,20 @@ static void	test_decide(void);
 static void	test_defaults(void);
 
 static void
-make_rules(const struct rules_spec *s, struct hpa_rules *r)
+make_rules(const struct rules_spec *s, struct gw_hpa_rules *r)
 {
 	if (!s->set)
 		return;
 	memset(r, 0, sizeof(*r));
 	r->hr_stabilization_s = s->stab;
-	r->hr_select = HPA_SELECT_MAX;
+	r->hr_select = GW_HPA_SELECT_MAX;
 	r->hr_tolerance = -1;
 	if (s->pods != 0)
-		r->hr_policies[r->hr_npolicies++] = (struct hpa_policy){
-		    HPA_POLICY_PODS, s->pods, s->pods_p };
+		r->hr_policies[r->hr_npolicies++] = (struct gw_hpa_policy){
+		    GW_HPA_POLICY_PODS, s->pods, s->pods_p };
 	if (s->pct != 0)
-		r->hr_policies[r->hr_npolicies++] = (struct hpa_policy){
-		    HPA_POLICY_PERCENT, s->pct, s->pct_p };
+		r->hr_policies[r->hr_npolicies++] = (struct gw_hpa_policy){
+		    GW_HPA_POLICY_PERCENT, s->pct, s->pct_p };
 }
 
 /* Appends the events of *s with the sign of a scale-up (+1) or down. */
@@ -265,14 +265,14 @@ test_scaling_with_rules(void)
 		    { 1, 1000, 30, 100, 60, 300 }, 100, 5, 5,
 		    "DesiredWithinRange" },
 	};
-	struct hpa_behavior	 b;
+	struct gw_hpa_behavior	 b;
 	struct hpa_event	 ev[NEV_MAX];
 	struct hpa_input	 in;
 	struct hpa_output	 out;
 	size_t			 i, nev;
 
 	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
-		hpa_default_behavior(&b);
+		gw_hpa_default_behavior(&b);
 		make_rules(&tc[i].up, &b.hb_up);
 		make_rules(&tc[i].down, &b.hb_down);
 		nev = make_events(&tc[i].up_ev, 1, ev, 0);
@@ -423,13 +423,13 @@ test_normalize_behavior(void)
 		    "prenormalized rec goes up", 2,
 		    { { 6000, 2 }, { 180, 1 } }, 2, 3, 2, 300, 300 },
 	};
-	struct hpa_behavior	 b;
+	struct gw_hpa_behavior	 b;
 	struct hpa_input	 in;
 	struct hpa_output	 out;
 	size_t			 i;
 
 	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
-		hpa_default_behavior(&b);
+		gw_hpa_default_behavior(&b);
 		b.hb_up.hr_stabilization_s = tc[i].upw;
 		b.hb_down.hr_stabilization_s = tc[i].downw;
 		memset(&in, 0, sizeof(in));
@@ -453,15 +453,15 @@ test_normalize_behavior(void)
 static void
 test_limits(void)
 {
-	struct hpa_rules	 r;
+	struct gw_hpa_rules	 r;
 	struct hpa_event	 ev[2];
 
 	memset(&r, 0, sizeof(r));
 	r.hr_stabilization_s = 300;
-	r.hr_select = HPA_SELECT_MIN;
+	r.hr_select = GW_HPA_SELECT_MIN;
 	r.hr_npolicies = 2;
-	r.hr_policies[0] = (struct hpa_policy){ HPA_POLICY_PODS, 2, 60 };
-	r.hr_policies[1] = (struct hpa_policy){ HPA_POLICY_PERCENT, 50, 60 };
+	r.hr_policies[0] = (struct gw_hpa_policy){ GW_HPA_POLICY_PODS, 2, 60 };
+	r.hr_policies[1] = (struct gw_hpa_policy){ GW_HPA_POLICY_PERCENT, 50, 60 };
 	T_INTEQ(hpa_scale_up_limit(1, NULL, 0, &r), 2,
 	    "TestCalculateScaleUpLimitWithScalingRules");
 	T_INTEQ(hpa_scale_down_limit(5, NULL, 0, &r), 3,
@@ -469,7 +469,7 @@ test_limits(void)
 
 	/* derived: the same rules with Max: up max(3, ceil(1.5)) = 3,
 	 * down min(3, int32(2.5)) = 2. */
-	r.hr_select = HPA_SELECT_MAX;
+	r.hr_select = GW_HPA_SELECT_MAX;
 	T_INTEQ(hpa_scale_up_limit(1, NULL, 0, &r), 3,
 	    "derived: scale-up limit, selectPolicy Max");
 	T_INTEQ(hpa_scale_down_limit(5, NULL, 0, &r), 2,
@@ -478,18 +478,18 @@ test_limits(void)
 	/* Issue 5: 25 replicas with +12% allow 29, since 25 * 1.12 is
 	 * 28.000000000000004 in float64 and math.Ceil rounds it up. */
 	r.hr_npolicies = 1;
-	r.hr_policies[0] = (struct hpa_policy){ HPA_POLICY_PERCENT, 12, 60 };
+	r.hr_policies[0] = (struct gw_hpa_policy){ GW_HPA_POLICY_PERCENT, 12, 60 };
 	T_INTEQ(hpa_scale_up_limit(25, NULL, 0, &r), 29,
 	    "issue 5: 25 replicas +12%% allows 29 (float64)");
 
 	/* derived: events at the period's edge do not count (After). */
 	ev[0] = (struct hpa_event){ 60, 5 };
 	ev[1] = (struct hpa_event){ 59, 2 };
-	r.hr_policies[0] = (struct hpa_policy){ HPA_POLICY_PODS, 4, 60 };
+	r.hr_policies[0] = (struct gw_hpa_policy){ GW_HPA_POLICY_PODS, 4, 60 };
 	T_INTEQ(hpa_scale_up_limit(10, ev, 2, &r), 12,
 	    "derived: an event exactly periodSeconds old is outside");
 
-	r.hr_select = HPA_SELECT_DISABLED;
+	r.hr_select = GW_HPA_SELECT_DISABLED;
 	T_INTEQ(hpa_scale_up_limit(10, NULL, 0, &r), 10,
 	    "derived: selectPolicy Disabled keeps the current count (up)");
 	T_INTEQ(hpa_scale_down_limit(10, NULL, 0, &r), 10,
@@ -639,7 +639,7 @@ test_decide(void)
 	struct hpa_metric	 m[2];
 	struct hpa_input	 in;
 	struct hpa_output	 out;
-	struct hpa_behavior	 b;
+	struct gw_hpa_behavior	 b;
 
 #define DECIDE_INIT(cur, mn, mx) do {					\
 	memset(&in, 0, sizeof(in));					\
@@ -815,7 +815,7 @@ test_decide(void)
 	/* Behavior path through hpa_decide: default behavior, 10 -> 50
 	 * limited to 20 (Percent 100 wins over Pods 4). */
 	DECIDE_INIT(10, 1, 100);
-	hpa_default_behavior(&b);
+	gw_hpa_default_behavior(&b);
 	in.hi_behavior = &b;
 	m[0] = (struct hpa_metric){ HPA_UTILIZATION, 1, 250, 50 };
 	hpa_decide(&in, &out);
@@ -851,23 +851,23 @@ test_decide(void)
 static void
 test_defaults(void)
 {
-	struct hpa_behavior	 b;
+	struct gw_hpa_behavior	 b;
 
-	hpa_default_behavior(&b);
+	gw_hpa_default_behavior(&b);
 	T_OK(b.hb_up.hr_stabilization_s == 0 &&
-	    b.hb_up.hr_select == HPA_SELECT_MAX &&
+	    b.hb_up.hr_select == GW_HPA_SELECT_MAX &&
 	    b.hb_up.hr_npolicies == 2 &&
-	    b.hb_up.hr_policies[0].hp_type == HPA_POLICY_PODS &&
+	    b.hb_up.hr_policies[0].hp_type == GW_HPA_POLICY_PODS &&
 	    b.hb_up.hr_policies[0].hp_value == 4 &&
 	    b.hb_up.hr_policies[0].hp_period_s == 15 &&
-	    b.hb_up.hr_policies[1].hp_type == HPA_POLICY_PERCENT &&
+	    b.hb_up.hr_policies[1].hp_type == GW_HPA_POLICY_PERCENT &&
 	    b.hb_up.hr_policies[1].hp_value == 100 &&
 	    b.hb_up.hr_policies[1].hp_period_s == 15,
 	    "defaults.go: scaleUp rules");
 	T_OK(b.hb_down.hr_stabilization_s == -1 &&
-	    b.hb_down.hr_select == HPA_SELECT_MAX &&
+	    b.hb_down.hr_select == GW_HPA_SELECT_MAX &&
 	    b.hb_down.hr_npolicies == 1 &&
-	    b.hb_down.hr_policies[0].hp_type == HPA_POLICY_PERCENT &&
+	    b.hb_down.hr_policies[0].hp_type == GW_HPA_POLICY_PERCENT &&
 	    b.hb_down.hr_policies[0].hp_value == 100 &&
 	    b.hb_down.hr_policies[0].hp_period_s == 15,
 	    "defaults.go: scaleDown rules (window from the flag)");

@@ -98,6 +98,11 @@ $(BIN)/tests/test_hstate: $(OBJ)/gwhealth/hstate.o
 $(BIN)/tests/test_hsched: $(OBJ)/gwhealth/sched.o
 $(BIN)/tests/test_hresp: $(OBJ)/gwhealth/hresp.o
 $(BIN)/tests/test_hpa: $(OBJ)/gwscale/hpa.o
+$(BIN)/tests/test_sim: $(OBJ)/gwscale/sim.o $(OBJ)/gwscale/svg.o \
+    $(OBJ)/gwscale/step.o $(OBJ)/gwscale/hpa.o
+$(BIN)/tests/test_step: $(OBJ)/gwscale/step.o $(OBJ)/gwscale/hpa.o \
+    $(OBJ)/gwscale/metrics.o $(OBJ)/gwscale/store.o
+$(BIN)/tests/test_kubeconfig: $(OBJ)/gwscale/kubeconfig.o $(OBJ)/gwscale/kube.o
 
 unit: $(UNIT_BINS)
 	@GW_SKIP_BATS=1 tests/run $(UNIT_BINS)

@@ -39,7 +39,8 @@ const char *const gw_path_type_names[] = {
 };
 const char *const gw_phase_names[] = { "request", "response", NULL };
 const char *const gw_edit_op_names[] = { "set", "add", "remove", NULL };
-const char *const gw_kind_names[] = { "service", "backend", "route", NULL };
+const char *const gw_kind_names[] = { "service", "backend", "route", "scale",
+	NULL };
 
 /* Largest value of an enum from its NULL-terminated name table. */
 #define CF_ENUM_MAX(names)	((long long)(sizeof(names) / \
@@ -723,9 +724,12 @@ gw_config_free(struct gw_config *cf)
 		gw_backend_free(&cf->cf_backends[i]);
 	for (i = 0; i < cf->cf_nroutes; i++)
 		gw_route_free(&cf->cf_routes[i]);
+	for (i = 0; i < cf->cf_nscale_targets; i++)
+		gw_scale_target_free(&cf->cf_scale_targets[i]);
 	free(cf->cf_services);
 	free(cf->cf_backends);
 	free(cf->cf_routes);
+	free(cf->cf_scale_targets);
 	memset(cf, 0, sizeof(*cf));
 }
 
@@ -743,6 +747,13 @@ gw_config_copy(struct gw_config *dst, const struct gw_config *src)
 		    &src->cf_backends[i]);
 	for (i = 0; i < src->cf_nroutes; i++)
 		gw_route_copy(gw_config_new_route(dst), &src->cf_routes[i]);
+	for (i = 0; i < src->cf_nscale_targets; i++)
+		if (gw_scale_target_copy(gw_config_new_scale_target(dst),
+		    &src->cf_scale_targets[i]) == -1) {
+			/* As str.c's allocators do. */
+			fputs("gw: out of memory\n", stderr);
+			abort();
+		}
 }
 
 /*
@@ -782,6 +793,14 @@ gw_config_new_route(struct gw_config *cf)
 	cf->cf_routes = cf_append(cf->cf_routes, &cf->cf_nroutes,
 	    sizeof(*cf->cf_routes));
 	return &cf->cf_routes[cf->cf_nroutes - 1];
+}
+
+struct gw_scale_target *
+gw_config_new_scale_target(struct gw_config *cf)
+{
+	cf->cf_scale_targets = cf_append(cf->cf_scale_targets,
+	    &cf->cf_nscale_targets, sizeof(*cf->cf_scale_targets));
+	return &cf->cf_scale_targets[cf->cf_nscale_targets - 1];
 }
 
 long
@@ -825,6 +844,17 @@ gw_config_find_route(const struct gw_config *cf, const char *name)
 	return -1;
 }
 
+long
+gw_config_find_scale_target(const struct gw_config *cf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cf->cf_nscale_targets; i++)
+		if (gw_streq_null(cf->cf_scale_targets[i].st_name, name))
+			return (long)i;
+	return -1;
+}
+
 void
 gw_config_remove_service(struct gw_config *cf, size_t i)
 {
@@ -860,6 +890,18 @@ gw_config_remove_route(struct gw_config *cf, size_t i)
 	cf->cf_nroutes--;
 }
 
+void
+gw_config_remove_scale_target(struct gw_config *cf, size_t i)
+{
+	if (i >= cf->cf_nscale_targets)
+		cf_bug("remove_scale_target: index %zu of %zu", i,
+		    cf->cf_nscale_targets);
+	gw_scale_target_free(&cf->cf_scale_targets[i]);
+	memmove(&cf->cf_scale_targets[i], &cf->cf_scale_targets[i + 1],
+	    (cf->cf_nscale_targets - i - 1) * sizeof(*cf->cf_scale_targets));
+	cf->cf_nscale_targets--;
+}
+
 static int
 cf_service_cmp(const void *a, const void *b)
 {
@@ -886,6 +928,13 @@ cf_route_cmp(const void *a, const void *b)
 	    ((const struct gw_route *)b)->rt_name);
 }
 
+static int
+cf_scale_cmp(const void *a, const void *b)
+{
+	return cf_strcmp_null(((const struct gw_scale_target *)a)->st_name,
+	    ((const struct gw_scale_target *)b)->st_name);
+}
+
 void
 gw_config_sort(struct gw_config *cf)
 {
@@ -898,4 +947,7 @@ gw_config_sort(struct gw_config *cf)
 	if (cf->cf_nroutes > 1)
 		qsort(cf->cf_routes, cf->cf_nroutes, sizeof(*cf->cf_routes),
 		    cf_route_cmp);
+	if (cf->cf_nscale_targets > 1)
+		qsort(cf->cf_scale_targets, cf->cf_nscale_targets,
+		    sizeof(*cf->cf_scale_targets), cf_scale_cmp);
 }

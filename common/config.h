@@ -1,6 +1,7 @@
 /*
- * config: the gw configuration model (services, backends, routes), the
- * parsers of its values and its validation.
+ * config: the gw configuration model (services, backends, routes, and the
+ * scale targets of scale.h), the parsers of its values and its
+ * validation.
  *
  * One model for every program: gwctl builds it from flags, YAML and the DB
  * and writes it; the daemons load it from the DB into their snapshots.  The
@@ -26,6 +27,7 @@
 #include <stdint.h>
 
 #include "confval.h"
+#include "scale.h"
 
 #define GW_NAME_MAX		63	/* service and route names */
 #define GW_WEIGHT_MIN		1
@@ -165,7 +167,11 @@ struct gw_route {
 	size_t			 rt_nedits;
 };
 
-/* A whole configuration.  Arrays are owned; see gw_config_sort(). */
+/*
+ * A whole configuration.  Arrays are owned; see gw_config_sort().  Scale
+ * targets are gwctl's and gwscale's: gw_config_load() leaves them empty,
+ * so the daemons that route never see (or reject) them.
+ */
 struct gw_config {
 	struct gw_service	*cf_services;
 	size_t			 cf_nservices;
@@ -173,6 +179,8 @@ struct gw_config {
 	size_t			 cf_nbackends;
 	struct gw_route		*cf_routes;
 	size_t			 cf_nroutes;
+	struct gw_scale_target	*cf_scale_targets;
+	size_t			 cf_nscale_targets;
 };
 
 /*
@@ -289,18 +297,22 @@ void	 gw_config_copy(struct gw_config *dst, const struct gw_config *src);
 struct gw_service	*gw_config_new_service(struct gw_config *cf);
 struct gw_backend	*gw_config_new_backend(struct gw_config *cf);
 struct gw_route		*gw_config_new_route(struct gw_config *cf);
+struct gw_scale_target	*gw_config_new_scale_target(struct gw_config *cf);
 /* Index of the object, or -1. */
 long	 gw_config_find_service(const struct gw_config *cf, const char *name);
 long	 gw_config_find_backend(const struct gw_config *cf,
 	    const char *service, const char *host, int port);
 long	 gw_config_find_route(const struct gw_config *cf, const char *name);
+long	 gw_config_find_scale_target(const struct gw_config *cf,
+	    const char *name);
 /* Free the object at index and close the gap (order kept). */
 void	 gw_config_remove_service(struct gw_config *cf, size_t i);
 void	 gw_config_remove_backend(struct gw_config *cf, size_t i);
 void	 gw_config_remove_route(struct gw_config *cf, size_t i);
+void	 gw_config_remove_scale_target(struct gw_config *cf, size_t i);
 /*
  * Canonical order: services by name, backends by service, host, port;
- * routes by name.  Export, diff and history rely on it.
+ * routes and scale targets by name.  Export, diff and history rely on it.
  */
 void	 gw_config_sort(struct gw_config *cf);
 
@@ -309,9 +321,10 @@ void	 gw_config_sort(struct gw_config *cf);
 enum gw_kind {
 	GW_KIND_SERVICE,
 	GW_KIND_BACKEND,
-	GW_KIND_ROUTE
+	GW_KIND_ROUTE,
+	GW_KIND_SCALE		/* a scale target */
 };
-extern const char *const gw_kind_names[];	/* "service", ... */
+extern const char *const gw_kind_names[];	/* "service", ..., "scale" */
 
 /*
  * Called once per problem found by validation.  index is into the
@@ -331,8 +344,11 @@ struct gw_report {
  * shorter than the base one, rewrite not with regex, a header not both
  * removed and set), backends and routes naming an existing
  * service, unique names and backend addresses, regexes that compile, and
- * no two routes that match exactly the same requests.  Reports every
- * problem, not just the first.  Returns the number of problems.
+ * no two routes that match exactly the same requests; each scale target
+ * with gw_scale_target_check() (one problem per target), unique names and
+ * workloads.  A gateway metric's service need not exist: gwscale reports
+ * a missing one when it reads the metric.  Reports every problem, not
+ * just the first.  Returns the number of problems.
  */
 int	 gw_config_validate(const struct gw_config *cf,
 	    const struct gw_report *rp);

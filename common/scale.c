@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -96,6 +97,29 @@ beh_quantity(const json_t *v, double *out)
 	return 0;
 }
 
+/*
+ * The bad value v as messages show it: its compact JSON text (strings
+ * quoted), cut short when long.  Returns buf.
+ */
+static const char *
+beh_text(const json_t *v, char *buf, size_t len)
+{
+	char	*s;
+
+	if ((s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
+	    JSON_REAL_PRECISION(json_is_real(v) ?
+	    gw_scale_real_digits(json_real_value(v)) : 17))) == NULL) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	/* Cut with "..." when too long: copy, then overwrite the tail. */
+	gw_strlcpy(buf, s, len);
+	if (strlen(s) >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+	free(s);
+	return buf;
+}
+
 static int
 beh_int(const json_t *v, long long lo, long long hi, int32_t *out)
 {
@@ -116,6 +140,7 @@ beh_policy(json_t *o, const char *where, struct gw_hpa_policy *p,
 {
 	const char	*k;
 	json_t		*v;
+	char		 bad[64];
 	int		 t, seen = 0;
 
 	if (!json_is_object(o)) {
@@ -127,24 +152,27 @@ beh_policy(json_t *o, const char *where, struct gw_hpa_policy *p,
 			t = json_is_string(v) ? gw_scale_name_index(
 			    gw_hpa_policy_names, json_string_value(v)) : -1;
 			if (t == -1) {
-				snprintf(err, errlen, "%s.type: must be Pods "
-				    "or Percent", where);
+				snprintf(err, errlen, "%s.type %s: must be "
+				    "Pods or Percent", where,
+				    beh_text(v, bad, sizeof(bad)));
 				return -1;
 			}
 			p->hp_type = t;
 			seen |= 1;
 		} else if (strcmp(k, "value") == 0) {
 			if (beh_int(v, 1, INT32_MAX, &p->hp_value) == -1) {
-				snprintf(err, errlen, "%s.value: must be "
-				    "an integer greater than 0", where);
+				snprintf(err, errlen, "%s.value %s: must be "
+				    "an integer greater than 0", where,
+				    beh_text(v, bad, sizeof(bad)));
 				return -1;
 			}
 			seen |= 2;
 		} else if (strcmp(k, "periodSeconds") == 0) {
 			if (beh_int(v, 1, GW_HPA_MAX_PERIOD_S,
 			    &p->hp_period_s) == -1) {
-				snprintf(err, errlen, "%s.periodSeconds: must "
-				    "be an integer from 1 to %d", where,
+				snprintf(err, errlen, "%s.periodSeconds %s: "
+				    "must be an integer from 1 to %d", where,
+				    beh_text(v, bad, sizeof(bad)),
 				    GW_HPA_MAX_PERIOD_S);
 				return -1;
 			}
@@ -202,6 +230,7 @@ beh_rules(json_t *o, const char *where, struct gw_hpa_rules *r,
 {
 	const char	*k;
 	json_t		*v;
+	char		 bad[64];
 	int		 s;
 
 	if (json_is_null(o))
@@ -215,16 +244,18 @@ beh_rules(json_t *o, const char *where, struct gw_hpa_rules *r,
 			if (beh_int(v, 0, GW_HPA_MAX_WINDOW_S,
 			    &r->hr_stabilization_s) == -1) {
 				snprintf(err, errlen, "%s.stabilizationWindow"
-				    "Seconds: must be an integer from 0 to %d",
-				    where, GW_HPA_MAX_WINDOW_S);
+				    "Seconds %s: must be an integer from 0 to "
+				    "%d", where, beh_text(v, bad, sizeof(bad)),
+				    GW_HPA_MAX_WINDOW_S);
 				return -1;
 			}
 		} else if (strcmp(k, "selectPolicy") == 0) {
 			s = json_is_string(v) ? gw_scale_name_index(
 			    gw_hpa_select_names, json_string_value(v)) : -1;
 			if (s == -1) {
-				snprintf(err, errlen, "%s.selectPolicy: must "
-				    "be Max, Min or Disabled", where);
+				snprintf(err, errlen, "%s.selectPolicy %s: "
+				    "must be Max, Min or Disabled", where,
+				    beh_text(v, bad, sizeof(bad)));
 				return -1;
 			}
 			r->hr_select = s;
@@ -234,8 +265,9 @@ beh_rules(json_t *o, const char *where, struct gw_hpa_rules *r,
 		} else if (strcmp(k, "tolerance") == 0) {
 			if (beh_quantity(v, &r->hr_tolerance) == -1 ||
 			    r->hr_tolerance < 0) {
-				snprintf(err, errlen, "%s.tolerance: must be "
-				    "a quantity of at least 0", where);
+				snprintf(err, errlen, "%s.tolerance %s: must "
+				    "be a quantity of at least 0", where,
+				    beh_text(v, bad, sizeof(bad)));
 				return -1;
 			}
 		} else {
@@ -328,17 +360,42 @@ beh_rules_json(const struct gw_hpa_rules *r)
 	return o;
 }
 
+/*
+ * The fewest significant digits, 15 to 17, that print d so that it reads
+ * back the same: 0.05 stays "0.05", not "0.050000000000000003".
+ */
+int
+gw_scale_real_digits(double d)
+{
+	char	buf[64];
+	int	p;
+
+	for (p = 15; p < 17; p++) {
+		snprintf(buf, sizeof(buf), "%.*g", p, d);
+		if (strtod(buf, NULL) == d)
+			return p;
+	}
+	return 17;
+}
+
 char *
 gw_hpa_behavior_json(const struct gw_hpa_behavior *b)
 {
 	json_t	*o;
 	char	*s;
+	int	 p = 15, q;
 
 	o = json_object();
 	json_object_set_new(o, "scaleUp", beh_rules_json(&b->hb_up));
 	json_object_set_new(o, "scaleDown", beh_rules_json(&b->hb_down));
+	if (b->hb_up.hr_tolerance >= 0 &&
+	    (q = gw_scale_real_digits(b->hb_up.hr_tolerance)) > p)
+		p = q;
+	if (b->hb_down.hr_tolerance >= 0 &&
+	    (q = gw_scale_real_digits(b->hb_down.hr_tolerance)) > p)
+		p = q;
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(17));
+	    JSON_REAL_PRECISION(p));
 	json_decref(o);
 	return s;
 }
@@ -381,10 +438,12 @@ gw_scale_target_free(struct gw_scale_target *t)
 	free(t->st_name);
 	free(t->st_namespace);
 	free(t->st_workload);
+	free(t->st_load_err);
 	for (i = 0; i < t->st_nmetrics; i++)
 		gw_scale_metric_free(&t->st_metrics[i]);
 	free(t->st_metrics);
 	t->st_name = t->st_namespace = t->st_workload = NULL;
+	t->st_load_err = NULL;
 	t->st_metrics = NULL;
 	t->st_nmetrics = 0;
 }
@@ -414,6 +473,7 @@ gw_scale_target_copy(struct gw_scale_target *dst,
 	dst->st_name = scale_dup(src->st_name, &fail);
 	dst->st_namespace = scale_dup(src->st_namespace, &fail);
 	dst->st_workload = scale_dup(src->st_workload, &fail);
+	dst->st_load_err = scale_dup(src->st_load_err, &fail);
 	dst->st_metrics = NULL;
 	dst->st_nmetrics = 0;
 	if (src->st_nmetrics > 0 && (dst->st_metrics = calloc(
@@ -432,6 +492,121 @@ gw_scale_target_copy(struct gw_scale_target *dst,
 		gw_scale_target_free(dst);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+scale_str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int
+scale_rules_equal(const struct gw_hpa_rules *a, const struct gw_hpa_rules *b)
+{
+	size_t i;
+
+	if (a->hr_stabilization_s != b->hr_stabilization_s ||
+	    a->hr_select != b->hr_select ||
+	    a->hr_npolicies != b->hr_npolicies ||
+	    !((a->hr_tolerance < 0 && b->hr_tolerance < 0) ||
+	    a->hr_tolerance == b->hr_tolerance))
+		return 0;
+	for (i = 0; i < a->hr_npolicies && i < GW_HPA_MAX_POLICIES; i++)
+		if (a->hr_policies[i].hp_type != b->hr_policies[i].hp_type ||
+		    a->hr_policies[i].hp_value != b->hr_policies[i].hp_value ||
+		    a->hr_policies[i].hp_period_s !=
+		    b->hr_policies[i].hp_period_s)
+			return 0;
+	return 1;
+}
+
+static int
+scale_metric_equal(const struct gw_scale_metric *a,
+    const struct gw_scale_metric *b)
+{
+	return a->sm_source == b->sm_source && a->sm_ttype == b->sm_ttype &&
+	    a->sm_target == b->sm_target &&
+	    a->sm_activation == b->sm_activation &&
+	    a->sm_window_ms == b->sm_window_ms &&
+	    scale_str_eq(a->sm_metric, b->sm_metric) &&
+	    scale_str_eq(a->sm_service, b->sm_service) &&
+	    scale_str_eq(a->sm_url, b->sm_url);
+}
+
+int
+gw_scale_target_equal(const struct gw_scale_target *a,
+    const struct gw_scale_target *b)
+{
+	size_t i;
+
+	if (!scale_str_eq(a->st_name, b->st_name) ||
+	    !scale_str_eq(a->st_namespace, b->st_namespace) ||
+	    a->st_kind != b->st_kind ||
+	    !scale_str_eq(a->st_workload, b->st_workload) ||
+	    a->st_min != b->st_min || a->st_max != b->st_max ||
+	    a->st_tolerance != b->st_tolerance ||
+	    a->st_downscale_ms != b->st_downscale_ms ||
+	    a->st_cooldown_ms != b->st_cooldown_ms ||
+	    a->st_has_behavior != b->st_has_behavior ||
+	    !scale_str_eq(a->st_load_err, b->st_load_err) ||
+	    a->st_nmetrics != b->st_nmetrics)
+		return 0;
+	if (a->st_has_behavior && (!scale_rules_equal(&a->st_behavior.hb_up,
+	    &b->st_behavior.hb_up) || !scale_rules_equal(
+	    &a->st_behavior.hb_down, &b->st_behavior.hb_down)))
+		return 0;
+	for (i = 0; i < a->st_nmetrics; i++)
+		if (!scale_metric_equal(&a->st_metrics[i], &b->st_metrics[i]))
+			return 0;
+	return 1;
+}
+
+/* kubectl's short names of the kinds, beside our own. */
+static const struct {
+	const char	*sk_word;
+	int		 sk_kind;
+} scale_kind_words[] = {
+	{ "deploy", GW_SCALE_DEPLOYMENT },
+	{ "sts", GW_SCALE_STATEFULSET },
+	{ "rs", GW_SCALE_REPLICASET },
+};
+
+int
+gw_scale_workload_parse(const char *s, int *kind, char **name, char *err,
+    size_t errlen)
+{
+	const char	*slash = strchr(s, '/');
+	char		*k;
+	size_t		 i;
+	int		 found;
+
+	*kind = GW_SCALE_DEPLOYMENT;
+	*name = NULL;
+	if (slash == NULL) {
+		*name = gw_strdup(s);
+		return 0;
+	}
+	k = gw_strndup(s, (size_t)(slash - s));
+	found = gw_scale_name_index(gw_scale_kind_names, k);
+	for (i = 0; found == -1 && i < sizeof(scale_kind_words) /
+	    sizeof(scale_kind_words[0]); i++)
+		if (strcasecmp(k, scale_kind_words[i].sk_word) == 0)
+			found = scale_kind_words[i].sk_kind;
+	for (i = 0; found == -1 && gw_scale_kind_names[i] != NULL; i++)
+		if (strcasecmp(k, gw_scale_kind_names[i]) == 0)
+			found = (int)i;
+	if (found == -1) {
+		snprintf(err, errlen, "unknown kind \"%s\": must be "
+		    "deployment, statefulset or replicaset", k);
+		free(k);
+		return -1;
+	}
+	free(k);
+	*kind = found;
+	*name = gw_strdup(slash + 1);
 	return 0;
 }
 
@@ -475,55 +650,83 @@ scale_url_ok(const char *u)
 	return 1;
 }
 
+/*
+ * One metric.  *key is the metric's YAML key the problem is about
+ * ("target", "query", ...).
+ */
 static int
-scale_metric_validate(const struct gw_scale_metric *m, char *err,
-    size_t errlen)
+scale_metric_validate(const struct gw_scale_metric *m, const char **key,
+    char *err, size_t errlen)
 {
-	if (!(m->sm_target > 0) || !isfinite(m->sm_target))
-		return snprintf(err, errlen, "target %g: must be greater "
-		    "than 0", m->sm_target), -1;
-	if (!(m->sm_activation >= 0) || !isfinite(m->sm_activation))
-		return snprintf(err, errlen, "activation %g: must be 0 or "
-		    "more", m->sm_activation), -1;
-	if (m->sm_window_ms < 1000 || m->sm_window_ms > 86400000)
-		return snprintf(err, errlen, "window %lldms: must be from 1s "
-		    "to 24h", (long long)m->sm_window_ms), -1;
-	if (m->sm_metric == NULL || *m->sm_metric == '\0')
-		return snprintf(err, errlen, "%s: is required",
-		    m->sm_source == GW_SCALE_GATEWAY ? "metric" : "query"), -1;
-	if (m->sm_source == GW_SCALE_GATEWAY) {
-		const char *why;
+	char		 win[32];
+	const char	*why;
 
+	*key = NULL;
+	if (m->sm_source < GW_SCALE_GATEWAY ||
+	    m->sm_source > GW_SCALE_PROMETHEUS)
+		return *key = "source", snprintf(err, errlen, "source: must "
+		    "be gateway or prometheus"), -1;
+	if (m->sm_ttype < GW_SCALE_VALUE || m->sm_ttype > GW_SCALE_UTILIZATION)
+		return *key = "type", snprintf(err, errlen, "type: must be "
+		    "value, average_value or utilization"), -1;
+	if (!(m->sm_target > 0) || !isfinite(m->sm_target))
+		return *key = "target", snprintf(err, errlen, "target %g: must "
+		    "be greater than 0", m->sm_target), -1;
+	if (!(m->sm_activation >= 0) || !isfinite(m->sm_activation))
+		return *key = "activation", snprintf(err, errlen, "activation "
+		    "%g: must be 0 or more", m->sm_activation), -1;
+	if (m->sm_window_ms < 1000 || m->sm_window_ms > 86400000)
+		return *key = "window", snprintf(err, errlen, "window %s: must "
+		    "be from 1s to 24h", gw_duration_fmt(m->sm_window_ms, win,
+		    sizeof(win))), -1;
+	if (m->sm_metric == NULL || *m->sm_metric == '\0')
+		return *key = m->sm_source == GW_SCALE_GATEWAY ? "metric" :
+		    "query", snprintf(err, errlen, "%s: is required", *key),
+		    -1;
+	if (m->sm_source == GW_SCALE_GATEWAY) {
 		if (gw_scale_name_index(gw_scale_gwmetric_names,
 		    m->sm_metric) == -1)
-			return snprintf(err, errlen, "metric \"%s\": unknown "
-			    "gateway metric (requests_per_second, in_flight, "
-			    "latency_p50_ms, latency_p90_ms, latency_p99_ms, "
-			    "error_rate)", m->sm_metric), -1;
-		if (m->sm_service == NULL)
-			return snprintf(err, errlen, "metric \"%s\": a gateway "
-			    "metric needs a service", m->sm_metric), -1;
-		if (gw_name_check(m->sm_service, &why) == -1)
-			return snprintf(err, errlen, "service \"%s\": %s",
-			    m->sm_service, why), -1;
-		if (m->sm_url != NULL)
-			return snprintf(err, errlen, "url \"%s\": only a "
-			    "prometheus metric has a URL", m->sm_url), -1;
-		if (m->sm_ttype == GW_SCALE_UTILIZATION)
-			return snprintf(err, errlen, "metric \"%s\": type "
-			    "utilization needs a prometheus metric",
+			return *key = "metric", snprintf(err, errlen, "metric "
+			    "\"%s\": unknown gateway metric "
+			    "(requests_per_second, in_flight, latency_p50_ms, "
+			    "latency_p90_ms, latency_p99_ms, error_rate)",
 			    m->sm_metric), -1;
+		if (m->sm_service == NULL)
+			return *key = "service", snprintf(err, errlen, "metric "
+			    "\"%s\": a gateway metric needs a service",
+			    m->sm_metric), -1;
+		if (gw_name_check(m->sm_service, &why) == -1)
+			return *key = "service", snprintf(err, errlen,
+			    "service \"%s\": %s", m->sm_service, why), -1;
+		if (m->sm_url != NULL)
+			return *key = "url", snprintf(err, errlen,
+			    "url \"%s\": only a prometheus metric has a URL",
+			    m->sm_url), -1;
+		if (m->sm_ttype == GW_SCALE_UTILIZATION)
+			return *key = "type", snprintf(err, errlen, "metric "
+			    "\"%s\": type utilization needs a prometheus "
+			    "metric", m->sm_metric), -1;
 		return 0;
 	}
-	if (m->sm_url == NULL || !scale_url_ok(m->sm_url))
-		return snprintf(err, errlen, "url \"%s\": must be an http:// "
-		    "or https:// URL", m->sm_url != NULL ? m->sm_url : ""), -1;
+	if (m->sm_url == NULL)
+		return *key = "url", snprintf(err, errlen, "a prometheus "
+		    "metric needs a url"), -1;
+	if (!scale_url_ok(m->sm_url))
+		return *key = "url", snprintf(err, errlen, "url \"%s\": must "
+		    "be an http:// or https:// URL", m->sm_url), -1;
 	if (m->sm_service != NULL)
-		return snprintf(err, errlen, "service \"%s\": only a gateway "
-		    "metric names a service", m->sm_service), -1;
+		return *key = "service", snprintf(err, errlen, "service "
+		    "\"%s\": only a gateway metric names a service",
+		    m->sm_service), -1;
 	if (strlen(m->sm_metric) > SCALE_TEXT_MAX)
-		return snprintf(err, errlen, "query: longer than %d bytes",
-		    SCALE_TEXT_MAX), -1;
+		return *key = "query", snprintf(err, errlen, "query: longer "
+		    "than %d bytes", SCALE_TEXT_MAX), -1;
+	/* The query says its own range ([1m]); a window would be ignored. */
+	if (m->sm_window_ms != GW_SCALE_WINDOW_MS)
+		return *key = "window", snprintf(err, errlen, "window %s: only "
+		    "a gateway metric has a window (a PromQL query gives its "
+		    "own range)", gw_duration_fmt(m->sm_window_ms, win,
+		    sizeof(win))), -1;
 	return 0;
 }
 
@@ -538,43 +741,110 @@ scale_rules_validate(const struct gw_hpa_rules *r, const char *where,
 		return snprintf(err, errlen, "behavior.%s.stabilizationWindow"
 		    "Seconds %d: must be from 0 to %d", where,
 		    r->hr_stabilization_s, GW_HPA_MAX_WINDOW_S), -1;
+	if (r->hr_select < GW_HPA_SELECT_MAX ||
+	    r->hr_select > GW_HPA_SELECT_DISABLED)
+		return snprintf(err, errlen, "behavior.%s.selectPolicy: must "
+		    "be Max, Min or Disabled", where), -1;
 	if (r->hr_npolicies == 0 || r->hr_npolicies > GW_HPA_MAX_POLICIES)
 		return snprintf(err, errlen, "behavior.%s.policies: must "
 		    "specify 1 to %d policies", where, GW_HPA_MAX_POLICIES), -1;
 	for (i = 0; i < r->hr_npolicies; i++) {
 		p = &r->hr_policies[i];
-		if (p->hp_value <= 0 || p->hp_period_s <= 0 ||
-		    p->hp_period_s > GW_HPA_MAX_PERIOD_S)
+		if (p->hp_type < GW_HPA_POLICY_PODS ||
+		    p->hp_type > GW_HPA_POLICY_PERCENT || p->hp_value <= 0 ||
+		    p->hp_period_s <= 0 || p->hp_period_s > GW_HPA_MAX_PERIOD_S)
 			return snprintf(err, errlen, "behavior.%s.policies"
-			    "[%zu]: value must be greater than 0 and "
-			    "periodSeconds from 1 to %d", where, i,
-			    GW_HPA_MAX_PERIOD_S), -1;
+			    "[%zu]: type must be Pods or Percent, value "
+			    "greater than 0 and periodSeconds from 1 to %d",
+			    where, i, GW_HPA_MAX_PERIOD_S), -1;
 	}
 	return 0;
 }
 
+/* The bounds; *key as for scale_metric_validate. */
 static int
-scale_bounds_validate(const struct gw_scale_target *t, char *err,
-    size_t errlen)
+scale_bounds_validate(const struct gw_scale_target *t, const char **key,
+    char *err, size_t errlen)
 {
+	char	d[32];
+
 	if (t->st_min < 0 || t->st_min > GW_SCALE_REPLICAS_MAX)
-		return snprintf(err, errlen, "min_replicas %d: must be from 0 "
-		    "to %d", t->st_min, GW_SCALE_REPLICAS_MAX), -1;
+		return *key = "min_replicas", snprintf(err, errlen,
+		    "min_replicas %d: must be from 0 to %d", t->st_min,
+		    GW_SCALE_REPLICAS_MAX), -1;
 	if (t->st_max < 1 || t->st_max > GW_SCALE_REPLICAS_MAX)
-		return snprintf(err, errlen, "max_replicas %d: must be from 1 "
-		    "to %d", t->st_max, GW_SCALE_REPLICAS_MAX), -1;
+		return *key = "max_replicas", snprintf(err, errlen,
+		    "max_replicas %d: must be from 1 to %d", t->st_max,
+		    GW_SCALE_REPLICAS_MAX), -1;
 	if (t->st_max < t->st_min)
-		return snprintf(err, errlen, "max_replicas %d: must be at "
-		    "least min_replicas %d", t->st_max, t->st_min), -1;
+		return *key = "max_replicas", snprintf(err, errlen,
+		    "max_replicas %d: must be at least min_replicas %d",
+		    t->st_max, t->st_min), -1;
 	if (!(t->st_tolerance >= 0 && t->st_tolerance < 1))
-		return snprintf(err, errlen, "tolerance %g: must be at least "
-		    "0 and less than 1", t->st_tolerance), -1;
+		return *key = "tolerance", snprintf(err, errlen, "tolerance "
+		    "%g: must be at least 0 and less than 1", t->st_tolerance),
+		    -1;
 	if (t->st_downscale_ms < 0 || t->st_downscale_ms > 3600000)
-		return snprintf(err, errlen, "downscale_stabilization %lldms: "
-		    "must be from 0 to 1h", (long long)t->st_downscale_ms), -1;
+		return *key = "downscale_stabilization", snprintf(err, errlen,
+		    "downscale_stabilization %s: must be from 0s to 1h",
+		    gw_duration_fmt(t->st_downscale_ms, d, sizeof(d))), -1;
 	if (t->st_cooldown_ms < 0 || t->st_cooldown_ms > 86400000)
-		return snprintf(err, errlen, "cooldown %lldms: must be from 0 "
-		    "to 24h", (long long)t->st_cooldown_ms), -1;
+		return *key = "cooldown", snprintf(err, errlen, "cooldown %s: "
+		    "must be from 0s to 24h", gw_duration_fmt(t->st_cooldown_ms,
+		    d, sizeof(d))), -1;
+	return 0;
+}
+
+int
+gw_scale_target_check(const struct gw_scale_target *t, char *field,
+    size_t fieldlen, char *err, size_t errlen)
+{
+	const char	*e, *key = NULL;
+	char		 why[400];
+	size_t		 i;
+
+	snprintf(field, fieldlen, "%s", "");
+	if (gw_name_check(t->st_name != NULL ? t->st_name : "", &e) == -1)
+		return snprintf(field, fieldlen, "name"),
+		    snprintf(err, errlen, "name \"%s\": %s",
+		    t->st_name != NULL ? t->st_name : "", e), -1;
+	if (t->st_load_err != NULL)
+		return snprintf(field, fieldlen, "behavior"),
+		    snprintf(err, errlen, "%s", t->st_load_err), -1;
+	if (t->st_namespace == NULL || !scale_label_ok(t->st_namespace))
+		return snprintf(field, fieldlen, "namespace"),
+		    snprintf(err, errlen, "namespace \"%s\": must be a DNS "
+		    "label (lowercase letters, digits, '-', at most 63)",
+		    t->st_namespace != NULL ? t->st_namespace : ""), -1;
+	if (t->st_workload == NULL || !scale_subdomain_ok(t->st_workload))
+		return snprintf(field, fieldlen, "workload"),
+		    snprintf(err, errlen, "workload \"%s\": must be a DNS "
+		    "subdomain (lowercase letters, digits, '-', '.', at most "
+		    "253)", t->st_workload != NULL ? t->st_workload : ""), -1;
+	if (t->st_kind < GW_SCALE_DEPLOYMENT ||
+	    t->st_kind > GW_SCALE_REPLICASET)
+		return snprintf(field, fieldlen, "workload"),
+		    snprintf(err, errlen, "kind: must be deployment, "
+		    "statefulset or replicaset"), -1;
+	if (scale_bounds_validate(t, &key, err, errlen) == -1)
+		return snprintf(field, fieldlen, "%s", key), -1;
+	if (t->st_nmetrics == 0 || t->st_nmetrics > GW_SCALE_MAX_METRICS)
+		return snprintf(field, fieldlen, "metrics"),
+		    snprintf(err, errlen, "metrics: must have 1 to %d metrics",
+		    GW_SCALE_MAX_METRICS), -1;
+	if (t->st_has_behavior && (scale_rules_validate(&t->st_behavior.hb_up,
+	    "scaleUp", err, errlen) == -1 || scale_rules_validate(
+	    &t->st_behavior.hb_down, "scaleDown", err, errlen) == -1))
+		return snprintf(field, fieldlen, "behavior"), -1;
+	for (i = 0; i < t->st_nmetrics; i++) {
+		if (scale_metric_validate(&t->st_metrics[i], &key, why,
+		    sizeof(why)) == 0)
+			continue;
+		/* Metrics are numbered from 1 for people, paths from 0. */
+		snprintf(field, fieldlen, "metrics.%zu.%s", i, key);
+		snprintf(err, errlen, "metric %zu: %s", i + 1, why);
+		return -1;
+	}
 	return 0;
 }
 
@@ -582,46 +852,13 @@ int
 gw_scale_target_validate(const struct gw_scale_target *t, char *err,
     size_t errlen)
 {
-	char		 why[512];
-	const char	*name = t->st_name != NULL ? t->st_name : "";
-	const char	*e;
-	size_t		 i;
+	char	field[64], why[512];
 
-	why[0] = '\0';
-	if (gw_name_check(name, &e) == -1)
-		snprintf(why, sizeof(why), "name: %s", e);
-	else if (t->st_namespace == NULL || !scale_label_ok(t->st_namespace))
-		snprintf(why, sizeof(why), "namespace \"%s\": must be a DNS "
-		    "label (lowercase letters, digits, '-', at most 63)",
-		    t->st_namespace != NULL ? t->st_namespace : "");
-	else if (t->st_workload == NULL || !scale_subdomain_ok(t->st_workload))
-		snprintf(why, sizeof(why), "workload \"%s\": must be a DNS "
-		    "subdomain (lowercase letters, digits, '-', '.', at most "
-		    "253)", t->st_workload != NULL ? t->st_workload : "");
-	else if (t->st_kind < 0 || t->st_kind > GW_SCALE_REPLICASET)
-		snprintf(why, sizeof(why), "kind: must be deployment, "
-		    "statefulset or replicaset");
-	else if (scale_bounds_validate(t, why, sizeof(why)) == 0) {
-		if (t->st_nmetrics == 0 ||
-		    t->st_nmetrics > GW_SCALE_MAX_METRICS)
-			snprintf(why, sizeof(why), "metrics: must have 1 to "
-			    "%d metrics", GW_SCALE_MAX_METRICS);
-		else if (t->st_has_behavior && scale_rules_validate(
-		    &t->st_behavior.hb_up, "scaleUp", why, sizeof(why)) == 0)
-			scale_rules_validate(&t->st_behavior.hb_down,
-			    "scaleDown", why, sizeof(why));
-	}
-	for (i = 0; why[0] == '\0' && i < t->st_nmetrics; i++) {
-		char mwhy[400];
-
-		if (scale_metric_validate(&t->st_metrics[i], mwhy,
-		    sizeof(mwhy)) == -1)
-			snprintf(why, sizeof(why), "metric %zu: %s", i + 1,
-			    mwhy);
-	}
-	if (why[0] == '\0')
+	if (gw_scale_target_check(t, field, sizeof(field), why,
+	    sizeof(why)) == 0)
 		return 0;
-	snprintf(err, errlen, "scale target \"%s\": %s", name, why);
+	snprintf(err, errlen, "scale target \"%s\": %s",
+	    t->st_name != NULL ? t->st_name : "", why);
 	return -1;
 }
 

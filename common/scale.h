@@ -135,6 +135,12 @@ struct gw_scale_target {
 	struct gw_hpa_behavior st_behavior; /* defaults filled */
 	struct gw_scale_metric *st_metrics;
 	size_t	 st_nmetrics;
+	/*
+	 * Why a stored behavior did not parse (a hand edit of the DB), or
+	 * NULL; validation reports it, so the target can still be loaded,
+	 * shown and fixed.
+	 */
+	char	*st_load_err;
 };
 
 /* defaults.go: scaleUp window 0, Max of Pods 4/15s and Percent 100/15s;
@@ -170,6 +176,27 @@ void	gw_scale_metric_init(struct gw_scale_metric *);
  */
 int	gw_scale_target_validate(const struct gw_scale_target *, char *err,
 	    size_t errlen);
+/*
+ * The same, for callers that name the target themselves: err without the
+ * "scale target" prefix, and field the YAML key path of the bad value
+ * ("max_replicas", "metrics.0.target": metrics counted from 0 here, from
+ * 1 in err), "" for the target as a whole.
+ */
+int	gw_scale_target_check(const struct gw_scale_target *, char *field,
+	    size_t fieldlen, char *err, size_t errlen);
+/* 1 when a and b are the same target with the same settings. */
+int	gw_scale_target_equal(const struct gw_scale_target *a,
+	    const struct gw_scale_target *b);
+/*
+ * A workload as "[KIND/]NAME": KIND deployment (the default),
+ * statefulset or replicaset, any case, or kubectl's deploy, sts or rs.
+ * *name is malloc'd and not checked (validation does).  0, or -1 with
+ * err naming the kind (the caller names the workload).
+ */
+int	gw_scale_workload_parse(const char *s, int *kind, char **name,
+	    char *err, size_t errlen);
+/* The fewest digits (15 to 17) with which %.*g reads back as d. */
+int	gw_scale_real_digits(double d);
 /* Deep copy; 0 or -1 on allocation failure (*dst then freed). */
 int	gw_scale_target_copy(struct gw_scale_target *dst,
 	    const struct gw_scale_target *src);

@@ -470,7 +470,39 @@ static const char v4_scale[] =
 "	interval_ms	INTEGER NOT NULL CHECK (interval_ms > 0)\n"
 ");\n";
 
-static const char *const schema_v4[] = { v4_scale, NULL };
+/*
+ * Scale targets are configuration like services and routes: gwctl
+ * records their changes in the history under the kind 'scale'.  The
+ * changes table is rebuilt for its CHECK, as health_transitions was in
+ * version 3, its rows kept with their ids.
+ */
+static const char v4_changes[] =
+"CREATE TABLE changes_v4 (\n"
+"	id		INTEGER PRIMARY KEY,\n"
+"	generation	INTEGER NOT NULL REFERENCES generations(generation)\n"
+"			    ON DELETE CASCADE,\n"
+"	kind		TEXT NOT NULL CHECK (kind IN ('service', 'backend',\n"
+"			    'route', 'scale')),\n"
+"	name		TEXT NOT NULL,\n"
+"	op		TEXT NOT NULL\n"
+"			    CHECK (op IN ('create', 'update', 'delete')),\n"
+"	before_json	TEXT CHECK (before_json IS NULL OR\n"
+"			    json_valid(before_json)),\n"
+"	after_json	TEXT CHECK (after_json IS NULL OR\n"
+"			    json_valid(after_json)),\n"
+"	CHECK ((op = 'create') = (before_json IS NULL)),\n"
+"	CHECK ((op = 'delete') = (after_json IS NULL))\n"
+");\n"
+"INSERT INTO changes_v4 (id, generation, kind, name, op, before_json,\n"
+"    after_json)\n"
+"    SELECT id, generation, kind, name, op, before_json, after_json\n"
+"    FROM changes;\n"
+"DROP TABLE changes;\n"
+"ALTER TABLE changes_v4 RENAME TO changes;\n"
+"CREATE INDEX changes_generation ON changes(generation);\n"
+"CREATE INDEX changes_object ON changes(kind, name);\n";
+
+static const char *const schema_v4[] = { v4_scale, v4_changes, NULL };
 
 const struct gw_migration gw_migrations[] = {
 	{ 1, schema_v1 },

@@ -2,7 +2,9 @@
  * validate: the validation of a whole configuration (gw_config_validate in
  * config.h): every value of every object, the rules between fields, and
  * what spans objects: unique names and addresses, references to services,
- * regexes that compile and routes that match exactly the same requests.
+ * regexes that compile and routes that match exactly the same requests;
+ * and the scale targets, with scale.c's rules and unique names and
+ * workloads.
  * Shared by gwctl (before it writes) and the daemons (before they accept a
  * snapshot).  Pure: no I/O.
  */
@@ -66,7 +68,9 @@ enum val_what {
 	VAL_SERVICE_NAME,
 	VAL_BACKEND_ADDR,
 	VAL_ROUTE_NAME,
-	VAL_ROUTE_MATCH
+	VAL_ROUTE_MATCH,
+	VAL_SCALE_NAME,
+	VAL_SCALE_WORKLOAD
 };
 
 struct val_key {
@@ -219,8 +223,9 @@ val_route_match_key(const struct gw_route *rt)
 static char *
 val_key(const struct gw_config *cf, enum val_what what, size_t i)
 {
-	const struct gw_backend	*be;
-	char			*host, *key;
+	const struct gw_backend		*be;
+	const struct gw_scale_target	*st;
+	char				*host, *key;
 
 	switch (what) {
 	case VAL_SERVICE_NAME:
@@ -239,6 +244,15 @@ val_key(const struct gw_config *cf, enum val_what what, size_t i)
 		return gw_strdup_null(cf->cf_routes[i].rt_name);
 	case VAL_ROUTE_MATCH:
 		return val_route_match_key(&cf->cf_routes[i]);
+	case VAL_SCALE_NAME:
+		return gw_strdup_null(cf->cf_scale_targets[i].st_name);
+	case VAL_SCALE_WORKLOAD:
+		/* The schema's UNIQUE (namespace, workload_kind, workload). */
+		st = &cf->cf_scale_targets[i];
+		if (st->st_namespace == NULL || st->st_workload == NULL)
+			return NULL;
+		return gw_asprintf("%s/%d/%s", st->st_namespace, st->st_kind,
+		    st->st_workload);
 	}
 	cf_bug("val_key: %d", (int)what);
 }
@@ -646,11 +660,42 @@ val_route(struct val *v, size_t i, size_t name_first, size_t match_first)
 		    CF_S(v->v_cf->cf_routes[match_first].rt_name));
 }
 
+/*
+ * One scale target: its own rules (scale.c, which says the first problem
+ * only), then what spans targets.  name_first and wl_first as in
+ * val_find_dups().
+ */
+static void
+val_scale(struct val *v, size_t i, size_t name_first, size_t wl_first)
+{
+	const struct gw_scale_target	*st = &v->v_cf->cf_scale_targets[i];
+	const struct gw_scale_target	*o;
+	char				 field[64], why[512];
+
+	if (gw_scale_target_check(st, field, sizeof(field), why,
+	    sizeof(why)) == -1) {
+		val_report(v, GW_KIND_SCALE, i, field[0] != '\0' ? field :
+		    NULL, "%s", why);
+		return;
+	}
+	if (name_first != i)
+		val_report(v, GW_KIND_SCALE, i, "name",
+		    "duplicate scale target \"%s\"", st->st_name);
+	else if (wl_first != i) {
+		o = &v->v_cf->cf_scale_targets[wl_first];
+		val_report(v, GW_KIND_SCALE, i, "workload",
+		    "workload %s/%s in namespace \"%s\" is already scaled by "
+		    "scale target \"%s\"", gw_scale_kind_names[st->st_kind],
+		    st->st_workload, st->st_namespace, CF_S(o->st_name));
+	}
+}
+
 int
 gw_config_validate(const struct gw_config *cf, const struct gw_report *rp)
 {
 	struct val	 v;
-	size_t		*sfirst, *bfirst, *rfirst, *mfirst, i;
+	size_t		*sfirst, *bfirst, *rfirst, *mfirst, *tfirst, *wfirst;
+	size_t		 i;
 
 	memset(&v, 0, sizeof(v));
 	v.v_cf = cf;
@@ -672,6 +717,12 @@ gw_config_validate(const struct gw_config *cf, const struct gw_report *rp)
 		val_backend(&v, i, bfirst[i]);
 	for (i = 0; i < cf->cf_nroutes; i++)
 		val_route(&v, i, rfirst[i], mfirst[i]);
+	tfirst = val_find_dups(cf, VAL_SCALE_NAME, cf->cf_nscale_targets);
+	wfirst = val_find_dups(cf, VAL_SCALE_WORKLOAD, cf->cf_nscale_targets);
+	for (i = 0; i < cf->cf_nscale_targets; i++)
+		val_scale(&v, i, tfirst[i], wfirst[i]);
+	free(tfirst);
+	free(wfirst);
 	free(sfirst);
 	free(bfirst);
 	free(rfirst);

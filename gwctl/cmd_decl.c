@@ -1,10 +1,11 @@
 /*
  * cmd_decl: the declarative commands apply, diff and validate.
  *
- * A file describes services (with their backends) and routes.  Without
- * --prune it is merged into the stored config: every object it names is
- * created or replaced whole (omitted settings take their defaults), the
- * rest is kept.  With --prune the file is the whole config.  All three
+ * A file describes services (with their backends), routes and scale
+ * targets.  Without --prune it is merged into the stored config: every
+ * object it names is created or replaced whole (omitted settings take
+ * their defaults), the rest is kept.  With --prune the file is the whole
+ * config (scale targets only when it has the scale_targets key).  All three
  * commands build that desired config the same way, so validate and diff
  * say exactly what apply would do.
  */
@@ -96,13 +97,22 @@ decl_free(struct decl *dc)
  * only make gwhealth add them again.  One the file names is the file's.
  */
 static void
-decl_prune(struct gw_config *cf, const struct gw_config *fc)
+decl_prune(struct gw_config *cf, const struct gw_config *fc, int scale)
 {
 	struct gw_config	 old = *cf;
 	const struct gw_backend	*be;
 	size_t			 i;
 
 	gw_config_copy(cf, fc);
+	/*
+	 * Scale targets are pruned only by a file that has the key: one
+	 * written before they existed (routes from a ConfigMap) keeps the
+	 * targets made with gwctl scale.
+	 */
+	for (i = 0; !scale && i < old.cf_nscale_targets; i++)
+		if (gw_scale_target_copy(gw_config_new_scale_target(cf),
+		    &old.cf_scale_targets[i]) == -1)
+			errx(1, "out of memory");
 	for (i = 0; i < old.cf_nbackends; i++) {
 		be = &old.cf_backends[i];
 		if (be->be_source != GW_BE_DNS ||
@@ -131,7 +141,8 @@ decl_edit(sqlite3 *db, struct gw_config *cf, void *arg)
 
 	(void)db;
 	if (dc->dc_prune) {
-		decl_prune(cf, fc);
+		decl_prune(cf, fc, json_object_get(dc->dc_doc,
+		    "scale_targets") != NULL);
 		return 0;
 	}
 	for (i = 0; i < fc->cf_nservices; i++) {
@@ -156,6 +167,16 @@ decl_edit(sqlite3 *db, struct gw_config *cf, void *arg)
 			gw_route_free(&cf->cf_routes[k]);
 		gw_route_copy(k >= 0 ? &cf->cf_routes[k] :
 		    gw_config_new_route(cf), &fc->cf_routes[i]);
+	}
+	for (i = 0; i < fc->cf_nscale_targets; i++) {
+		k = gw_config_find_scale_target(cf,
+		    fc->cf_scale_targets[i].st_name);
+		if (k >= 0)
+			gw_scale_target_free(&cf->cf_scale_targets[k]);
+		if (gw_scale_target_copy(k >= 0 ? &cf->cf_scale_targets[k] :
+		    gw_config_new_scale_target(cf),
+		    &fc->cf_scale_targets[i]) == -1)
+			errx(1, "out of memory");
 	}
 	return 0;
 }

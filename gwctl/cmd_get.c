@@ -1,8 +1,8 @@
 /*
  * cmd_get: gwctl get, describe and export: the config as tables for people
  * and as JSON or YAML for scripts (get health and get events are in
- * cmd_health.c).  The JSON and YAML shapes are those of
- * conv.c, the same that apply reads, so output can be fed back.
+ * cmd_health.c, get scale in cmd_scale.c).  The JSON and YAML shapes are
+ * those of conv.c, the same that apply reads, so output can be fed back.
  */
 #include <err.h>
 #include <stdio.h>
@@ -222,6 +222,7 @@ kind_parse(const char *word, enum gw_kind *kind)
 		{ "route", GW_KIND_ROUTE },
 		{ "routes", GW_KIND_ROUTE },
 		{ "rt", GW_KIND_ROUTE },
+		{ "scale", GW_KIND_SCALE },
 	};
 	size_t i;
 
@@ -272,6 +273,14 @@ cmd_get(int argc, char **argv)
 	}
 	if (since != NULL || limit != NULL)
 		usage_error("get", "--since and --limit are for get events");
+	if (strcmp(what, "scale") == 0) {
+		if (argc > 1)
+			usage_error("get", "unexpected argument \"%s\"",
+			    argv[1]);
+		if (service != NULL)
+			usage_error("get", "get scale takes no --service");
+		return get_scale();
+	}
 	if (strcmp(what, "health") == 0) {
 		if (argc > 2)
 			usage_error("get", "unexpected argument \"%s\"",
@@ -316,6 +325,10 @@ cmd_get(int argc, char **argv)
 		table_backends(&cf, service);
 		putchar('\n');
 		table_routes(&cf, NULL, service);
+		if (cf.cf_nscale_targets > 0 && service == NULL) {
+			putchar('\n');
+			table_scale(&cf);
+		}
 	} else if (kind == GW_KIND_SERVICE)
 		table_services(&cf, name, service);
 	else if (kind == GW_KIND_BACKEND)
@@ -326,8 +339,7 @@ cmd_get(int argc, char **argv)
 	return 0;
 }
 
-/* Indents every line of a YAML dump of j by two spaces. */
-static void
+void
 print_yaml_indented(json_t *j)
 {
 	char	*buf = NULL, *line, *save = NULL;
@@ -411,6 +423,9 @@ cmd_describe(int argc, char **argv)
 	} else if (kind == GW_KIND_ROUTE) {
 		if ((i = gw_config_find_route(&cf, name)) >= 0)
 			j = conv_route_json(&cf.cf_routes[i]);
+	} else if (kind == GW_KIND_SCALE) {
+		if ((i = gw_config_find_scale_target(&cf, name)) >= 0)
+			j = conv_scale_json(&cf.cf_scale_targets[i]);
 	} else {
 		if ((slash = strchr(name, '/')) == NULL)
 			errx(1, "invalid backend \"%s\": expected "
@@ -429,7 +444,8 @@ cmd_describe(int argc, char **argv)
 		free(svc);
 	}
 	if (j == NULL)
-		errx(1, "%s \"%s\" not found", gw_kind_names[kind], name);
+		errx(1, "%s \"%s\" not found", kind == GW_KIND_SCALE ?
+		    "scale target" : gw_kind_names[kind], name);
 	if (gwctl.g_output != OUT_TABLE) {
 		print_json_or_yaml(j);
 	} else {

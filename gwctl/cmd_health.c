@@ -223,8 +223,8 @@ get_health(const char *service)
  * --since: a duration back from now ("1h"), or an RFC 3339 time.  NULL
  * is the beginning of the log.
  */
-static int64_t
-events_since(const char *since, int64_t now)
+int64_t
+since_parse(const char *command, const char *since, int64_t now)
 {
 	const char	*errstr;
 	int64_t		 v;
@@ -235,7 +235,7 @@ events_since(const char *since, int64_t now)
 		return v < now ? now - v : 0;
 	if (gw_time_parse(since, &v, &errstr) == 0)
 		return v;
-	usage_error("get", "invalid --since \"%s\": expected a duration "
+	usage_error(command, "invalid --since \"%s\": expected a duration "
 	    "such as 1h or a time such as 2026-11-26T09:30:00Z", since);
 }
 
@@ -257,7 +257,7 @@ get_events(const char *since, const char *service, const char *limit)
 			usage_error("get", "invalid --limit \"%s\": %s", limit,
 			    errstr);
 	}
-	from = events_since(since, gw_now_ms());
+	from = since_parse("get", since, gw_now_ms());
 	/* The log outlives services: any name may be asked for. */
 	db = store_open(0);
 	if (store_events(db, from, service, lim, &ev, &n, errbuf,

@@ -189,6 +189,7 @@ undo_put(struct gw_config *cf, int kind, json_t *j, char *errbuf,
 	struct gw_service	sv;
 	struct gw_backend	be;
 	struct gw_route		rt;
+	struct gw_scale_target	st;
 	long			k;
 
 	switch (kind) {
@@ -212,6 +213,16 @@ undo_put(struct gw_config *cf, int kind, json_t *j, char *errbuf,
 			k = (long)(gw_config_new_backend(cf) -
 			    cf->cf_backends);
 		cf->cf_backends[k] = be;
+		return 0;
+	case GW_KIND_SCALE:
+		if (conv_scale_from_json(j, &st, errbuf, errlen) == -1)
+			return -1;
+		if ((k = gw_config_find_scale_target(cf, st.st_name)) >= 0)
+			gw_scale_target_free(&cf->cf_scale_targets[k]);
+		else
+			k = (long)(gw_config_new_scale_target(cf) -
+			    cf->cf_scale_targets);
+		cf->cf_scale_targets[k] = st;
 		return 0;
 	default:
 		if (conv_route_from_json(j, &rt, errbuf, errlen) == -1)
@@ -254,6 +265,9 @@ undo_remove(struct gw_config *cf, int kind, json_t *j, char *errbuf,
 	else if (kind == GW_KIND_ROUTE &&
 	    (k = gw_config_find_route(cf, name)) >= 0)
 		gw_config_remove_route(cf, (size_t)k);
+	else if (kind == GW_KIND_SCALE &&
+	    (k = gw_config_find_scale_target(cf, name)) >= 0)
+		gw_config_remove_scale_target(cf, (size_t)k);
 	return 0;
 }
 

@@ -56,6 +56,12 @@ report_where(const struct report_ctx *rc, enum gw_kind kind, const void *obj,
 		if (i >= 0)
 			node = rc->rc_src->cs_backends[i];
 		break;
+	case GW_KIND_SCALE:
+		i = gw_config_find_scale_target(fc,
+		    ((const struct gw_scale_target *)obj)->st_name);
+		if (i >= 0)
+			node = rc->rc_src->cs_scale_targets[i];
+		break;
 	default:
 		i = gw_config_find_route(fc,
 		    ((const struct gw_route *)obj)->rt_name);
@@ -97,6 +103,10 @@ report_one(void *arg, enum gw_kind kind, size_t index, const char *field,
 		obj = &rc->rc_cf->cf_backends[index];
 		name = gw_backend_id(obj, id, sizeof(id));
 		break;
+	case GW_KIND_SCALE:
+		obj = &rc->rc_cf->cf_scale_targets[index];
+		name = rc->rc_cf->cf_scale_targets[index].st_name;
+		break;
 	default:
 		obj = &rc->rc_cf->cf_routes[index];
 		name = rc->rc_cf->cf_routes[index].rt_name;
@@ -106,8 +116,9 @@ report_one(void *arg, enum gw_kind kind, size_t index, const char *field,
 	if (suppress)
 		return;
 	rc->rc_count++;
-	warnx("%s%s \"%s\": %s", where, gw_kind_names[kind],
-	    name ? name : "", msg);
+	/* Messages say "scale target", history and change lines "scale". */
+	warnx("%s%s \"%s\": %s", where, kind == GW_KIND_SCALE ?
+	    "scale target" : gw_kind_names[kind], name ? name : "", msg);
 }
 
 int

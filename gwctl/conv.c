@@ -10,6 +10,8 @@
  *     - {address: 10.0.0.1:8080, weight: 1, state: enabled}
  *   routes:
  *   - {name: api, service: web, priority: 0, prefix: /api, ...}
+ *   scale_targets:                 only when there are some
+ *   - {name: web, workload: deployment/web, metrics: [...], ...}
  *
  * Services are table driven, so a new setting reaches export and apply
  * without a change here.  Reading checks each value with the model's own
@@ -21,7 +23,11 @@
  * because the parallel arrays of struct conv_src need one node per object.
  */
 #include <err.h>
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -957,6 +963,481 @@ conv_route_from_json(json_t *j, struct gw_route *rt, char *errbuf,
 }
 
 /*
+ * Scale targets.
+ *
+ *   scale_targets:
+ *   - name: web
+ *     workload: deployment/web      KIND/NAME
+ *     namespace: default
+ *     min_replicas: 1
+ *     max_replicas: 10
+ *     tolerance: 0.1
+ *     downscale_stabilization: 5m
+ *     cooldown: 5m
+ *     metrics:
+ *     - {source: gateway, service: web, metric: requests_per_second,
+ *        type: average_value, target: 100, window: 1m, activation: 0}
+ *     - {source: prometheus, url: ..., query: ..., type: value, ...}
+ *     behavior: {scaleUp: ..., scaleDown: ...}   the HPA's, camelCase
+ *
+ * Reading checks types; the ranges and the rules between fields are
+ * gw_scale_target_check()'s, run by validation, whose problems name the
+ * key path ("metrics.0.target") so they carry the file's line too.
+ */
+
+/* A number as JSON: an integer when it is one, so 100 is not "100.0". */
+static json_t *
+conv_num(double d)
+{
+	if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+		return json_integer((json_int_t)d);
+	return json_real(d);
+}
+
+/* The word of an enum value, or its number when it has none. */
+static json_t *
+conv_enum_json(const char *const *names, int max, int v)
+{
+	if (v >= 0 && v <= max)
+		return json_string(names[v]);
+	return json_integer(v);
+}
+
+static json_t *
+conv_metric_json(const struct gw_scale_metric *m)
+{
+	json_t	*o = json_object();
+	char	 d[32];
+
+	json_object_set_new(o, "source", conv_enum_json(gw_scale_source_names,
+	    GW_SCALE_PROMETHEUS, m->sm_source));
+	if (m->sm_source == GW_SCALE_PROMETHEUS) {
+		if (m->sm_url != NULL)
+			json_object_set_new(o, "url", conv_jstr(m->sm_url));
+		if (m->sm_metric != NULL)
+			json_object_set_new(o, "query",
+			    conv_jstr(m->sm_metric));
+	} else {
+		if (m->sm_service != NULL)
+			json_object_set_new(o, "service",
+			    conv_jstr(m->sm_service));
+		if (m->sm_metric != NULL)
+			json_object_set_new(o, "metric",
+			    conv_jstr(m->sm_metric));
+	}
+	json_object_set_new(o, "type", conv_enum_json(gw_scale_ttype_names,
+	    GW_SCALE_UTILIZATION, m->sm_ttype));
+	json_object_set_new(o, "target", conv_num(m->sm_target));
+	/* A query gives its own range: a window is written only if set. */
+	if (m->sm_source != GW_SCALE_PROMETHEUS ||
+	    m->sm_window_ms != GW_SCALE_WINDOW_MS)
+		json_object_set_new(o, "window", json_string(gw_duration_fmt(
+		    m->sm_window_ms, d, sizeof(d))));
+	json_object_set_new(o, "activation", conv_num(m->sm_activation));
+	return o;
+}
+
+json_t *
+conv_scale_json(const struct gw_scale_target *t)
+{
+	json_t	*o, *a, *b;
+	char	*text, d[32];
+	size_t	 i;
+
+	o = json_object();
+	json_object_set_new(o, "name", conv_jstr(t->st_name));
+	if (t->st_kind >= GW_SCALE_DEPLOYMENT &&
+	    t->st_kind <= GW_SCALE_REPLICASET)
+		text = gw_asprintf("%s/%s", gw_scale_kind_names[t->st_kind],
+		    t->st_workload != NULL ? t->st_workload : "");
+	else
+		text = gw_strdup_null(t->st_workload);
+	json_object_set_new(o, "workload", conv_jstr(text));
+	free(text);
+	json_object_set_new(o, "namespace", conv_jstr(t->st_namespace));
+	json_object_set_new(o, "min_replicas", json_integer(t->st_min));
+	json_object_set_new(o, "max_replicas", json_integer(t->st_max));
+	json_object_set_new(o, "tolerance", conv_num(t->st_tolerance));
+	json_object_set_new(o, "downscale_stabilization", json_string(
+	    gw_duration_fmt(t->st_downscale_ms, d, sizeof(d))));
+	json_object_set_new(o, "cooldown", json_string(gw_duration_fmt(
+	    t->st_cooldown_ms, d, sizeof(d))));
+	a = json_array();
+	for (i = 0; i < t->st_nmetrics; i++)
+		json_array_append_new(a, conv_metric_json(&t->st_metrics[i]));
+	json_object_set_new(o, "metrics", a);
+	/* As stored: every default filled in.  None: the legacy path. */
+	if (t->st_has_behavior && t->st_load_err == NULL) {
+		if ((text = gw_hpa_behavior_json(&t->st_behavior)) == NULL ||
+		    (b = json_loads(text, 0, NULL)) == NULL)
+			errx(1, "out of memory");
+		free(text);
+		json_object_set_new(o, "behavior", b);
+	}
+	return o;
+}
+
+/* A number of a scale target: finite, no trailing junk. */
+static int
+conv_double(const char *s, double *out)
+{
+	char	*end;
+	double	 d;
+
+	if (*s == '\0' || *s == ' ' || *s == '\t')
+		return -1;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(d))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+/*
+ * Reads the scalar value v of key (path names it in messages) as the
+ * type of that key into the member at p.  0 when read, -1 when reported
+ * or null (the default stays).
+ */
+enum conv_stype {
+	CONV_S_INT32,		/* int32_t */
+	CONV_S_REAL,		/* double */
+	CONV_S_DURATION,	/* int64_t ms */
+	CONV_S_STR		/* char *, replaced */
+};
+
+static int
+conv_scale_value(struct conv_obj *ob, const char *path, json_t *v,
+    enum conv_stype type, void *p)
+{
+	const char	*text, *errstr;
+	char		 num[CONV_NUM_MAX];
+	long long	 n;
+	int64_t		 ms;
+	double		 d;
+
+	if (json_is_null(v) ||
+	    (text = conv_scalar(ob, path, v, num, sizeof(num))) == NULL)
+		return -1;
+	switch (type) {
+	case CONV_S_INT32:
+		if (gw_int_parse(text, INT32_MIN, INT32_MAX, &n, &errstr) ==
+		    -1) {
+			conv_problem(ob, v, "%s: invalid number \"%s\": %s",
+			    path, text, errstr);
+			return -1;
+		}
+		*(int32_t *)p = (int32_t)n;
+		return 0;
+	case CONV_S_REAL:
+		if (conv_double(text, &d) == -1) {
+			conv_problem(ob, v, "%s: invalid number \"%s\": not a "
+			    "number", path, text);
+			return -1;
+		}
+		*(double *)p = d;
+		return 0;
+	case CONV_S_DURATION:
+		if (gw_duration_parse(text, &ms, &errstr) == -1) {
+			conv_problem(ob, v, "%s: invalid duration \"%s\": %s",
+			    path, text, errstr);
+			return -1;
+		}
+		*(int64_t *)p = ms;
+		return 0;
+	case CONV_S_STR:
+		free(*(char **)p);
+		*(char **)p = gw_strdup(text);
+		return 0;
+	}
+	return -1;
+}
+
+/* The keys of a metric, with where each goes. */
+static const struct conv_mkey {
+	const char	*mk_key;
+	enum conv_stype	 mk_type;
+	size_t		 mk_off;
+} conv_mkeys[] = {
+	{ "service", CONV_S_STR, offsetof(struct gw_scale_metric, sm_service) },
+	{ "metric", CONV_S_STR, offsetof(struct gw_scale_metric, sm_metric) },
+	{ "query", CONV_S_STR, offsetof(struct gw_scale_metric, sm_metric) },
+	{ "url", CONV_S_STR, offsetof(struct gw_scale_metric, sm_url) },
+	{ "target", CONV_S_REAL, offsetof(struct gw_scale_metric, sm_target) },
+	{ "window", CONV_S_DURATION,
+	    offsetof(struct gw_scale_metric, sm_window_ms) },
+	{ "activation", CONV_S_REAL,
+	    offsetof(struct gw_scale_metric, sm_activation) },
+};
+
+/*
+ * Metric i of a target, into m (always initialised).  The source is the
+ * one given, else prometheus when a url or a query is, else gateway.
+ */
+static void
+conv_metric_parse(struct conv_obj *ob, json_t *j, size_t i,
+    struct gw_scale_metric *m)
+{
+	const struct conv_mkey	*mk;
+	const char		*key, *text, *errstr;
+	json_t			*v;
+	char			 path[64], num[CONV_NUM_MAX];
+	size_t			 k;
+	int			 src = -1;
+
+	gw_scale_metric_init(m);
+	snprintf(path, sizeof(path), "metric %zu", i + 1);
+	if (!json_is_object(j)) {
+		conv_problem(ob, j, "%s: expected a mapping, got %s", path,
+		    conv_type(j));
+		return;
+	}
+	snprintf(path, sizeof(path), "metric %zu: source", i + 1);
+	if ((v = json_object_get(j, "source")) != NULL && !json_is_null(v) &&
+	    (text = conv_scalar(ob, path, v, num, sizeof(num))) != NULL &&
+	    gw_enum_parse(gw_scale_source_names, text, &src, &errstr) == -1) {
+		conv_bad_enum(ob, v, path, text, gw_scale_source_names);
+		src = -1;
+	}
+	if (src == -1)
+		src = json_object_get(j, "url") != NULL ||
+		    json_object_get(j, "query") != NULL ?
+		    GW_SCALE_PROMETHEUS : GW_SCALE_GATEWAY;
+	m->sm_source = src;
+	json_object_foreach(j, key, v) {
+		snprintf(path, sizeof(path), "metric %zu: %s", i + 1, key);
+		if (strcmp(key, "source") == 0)
+			continue;
+		if (strcmp(key, "type") == 0) {
+			if (json_is_null(v) || (text = conv_scalar(ob, path, v,
+			    num, sizeof(num))) == NULL)
+				continue;
+			if (gw_enum_parse(gw_scale_ttype_names, text,
+			    &m->sm_ttype, &errstr) == -1)
+				conv_bad_enum(ob, v, path, text,
+				    gw_scale_ttype_names);
+			continue;
+		}
+		for (k = 0; k < sizeof(conv_mkeys) / sizeof(conv_mkeys[0]);
+		    k++)
+			if (strcmp(key, conv_mkeys[k].mk_key) == 0)
+				break;
+		if (k == sizeof(conv_mkeys) / sizeof(conv_mkeys[0])) {
+			conv_problem(ob, v, "metric %zu: unknown key \"%s\"",
+			    i + 1, key);
+			continue;
+		}
+		mk = &conv_mkeys[k];
+		if (strcmp(key, "query") == 0 && src == GW_SCALE_GATEWAY)
+			conv_problem(ob, v, "%s: only a prometheus metric has "
+			    "a query (a gateway metric takes metric: NAME)",
+			    path);
+		else if (strcmp(key, "metric") == 0 &&
+		    src == GW_SCALE_PROMETHEUS)
+			conv_problem(ob, v, "%s: a prometheus metric takes "
+			    "query: PROMQL", path);
+		else
+			conv_scale_value(ob, path, v, mk->mk_type,
+			    (char *)m + mk->mk_off);
+	}
+	if ((v = json_object_get(j, "target")) == NULL || json_is_null(v))
+		conv_problem(ob, j, "metric %zu: missing target", i + 1);
+}
+
+/* Keys of a behavior whose values are integers (HPAScalingRules). */
+static const char *const conv_beh_ints[] = {
+	"stabilizationWindowSeconds", "value", "periodSeconds", NULL
+};
+
+/*
+ * A copy of a behavior as read from YAML, whose scalars are all strings,
+ * with the integers of the integer fields as JSON integers, as the
+ * API's JSON has them.  Anything else stays as it is, for
+ * gw_hpa_behavior_from_json() to judge.
+ */
+static json_t *
+conv_beh_typed(json_t *v, const char *key)
+{
+	const char	*k, *s;
+	json_t		*o, *x;
+	size_t		 i;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		o = json_object();
+		json_object_foreach(v, k, x)
+			json_object_set_new(o, k, conv_beh_typed(x, k));
+		return o;
+	case JSON_ARRAY:
+		o = json_array();
+		json_array_foreach(v, i, x)
+			json_array_append_new(o, conv_beh_typed(x, NULL));
+		return o;
+	case JSON_STRING:
+		s = json_string_value(v);
+		if (key == NULL || gw_scale_name_index(conv_beh_ints, key) ==
+		    -1 || *s == '\0' ||
+		    strspn(s + (*s == '-'), "0123456789") != strlen(s) -
+		    (*s == '-') || strlen(s) > 12)
+			break;
+		return json_integer(strtoll(s, NULL, 10));
+	default:
+		break;
+	}
+	return json_incref(v);
+}
+
+/*
+ * The node of the original behavior that a message of
+ * gw_hpa_behavior_from_json() is about: it starts with the path
+ * ("behavior.scaleDown.policies[0].periodSeconds"), and names an unknown
+ * field after it.
+ */
+static json_t *
+conv_beh_node(json_t *beh, const char *msg)
+{
+	const char	*p = msg, *q;
+	json_t		*cur = beh, *next;
+	size_t		 len;
+
+	if (strncmp(p, "behavior", 8) != 0)
+		return beh;
+	for (p += 8; *p == '.' || *p == '['; p = q) {
+		if (*p == '[') {
+			next = json_array_get(cur, strtoul(p + 1, NULL, 10));
+			q = strchr(p, ']');
+			q = q != NULL ? q + 1 : p + strlen(p);
+		} else {
+			len = strcspn(p + 1, ".[ :");
+			next = json_object_getn(cur, p + 1, len);
+			q = p + 1 + len;
+		}
+		if (next == NULL)
+			return cur;
+		cur = next;
+	}
+	if ((q = strstr(p, "unknown field \"")) != NULL &&
+	    json_is_object(cur)) {
+		q += strlen("unknown field \"");
+		if ((next = json_object_getn(cur, q, strcspn(q, "\""))) !=
+		    NULL)
+			cur = next;
+	}
+	return cur;
+}
+
+static void
+conv_scale_behavior(struct conv_obj *ob, struct gw_scale_target *t,
+    json_t *v)
+{
+	json_t	*typed;
+	char	 why[512];
+
+	if (json_is_null(v))
+		return;		/* none: the legacy path */
+	typed = conv_beh_typed(v, NULL);
+	if (gw_hpa_behavior_from_json(typed, &t->st_behavior, why,
+	    sizeof(why)) == -1)
+		conv_problem(ob, conv_beh_node(v, why), "%s", why);
+	else
+		t->st_has_behavior = 1;
+	json_decref(typed);
+}
+
+/*
+ * Reads one scale target into t (always initialised; the caller frees
+ * it).  0, or -1 after reporting.
+ */
+static int
+conv_scale_parse(struct conv_ctx *cx, json_t *j, struct gw_scale_target *t)
+{
+	struct conv_obj	 ob = { cx, "scale target", NULL, j, NULL };
+	const char	*key, *text;
+	json_t		*v;
+	char		 num[CONV_NUM_MAX], why[512];
+	size_t		 i;
+	int		 nerr = cx->cx_nerr;
+
+	gw_scale_target_init(t);
+	t->st_namespace = gw_strdup("default");
+	if (!json_is_object(j)) {
+		conv_problem(&ob, j, "expected a mapping, got %s",
+		    conv_type(j));
+		return -1;
+	}
+	ob.ob_name = conv_name(&ob, j, num, sizeof(num));
+	t->st_name = gw_strdup_null(ob.ob_name);
+	json_object_foreach(j, key, v) {
+		if (strcmp(key, "name") == 0)
+			continue;
+		if (strcmp(key, "workload") == 0) {
+			if ((text = conv_scalar(&ob, key, v, num,
+			    sizeof(num))) == NULL)
+				continue;
+			free(t->st_workload);
+			if (gw_scale_workload_parse(text, &t->st_kind,
+			    &t->st_workload, why, sizeof(why)) == -1)
+				conv_problem(&ob, v, "workload: invalid "
+				    "workload \"%s\": %s", text, why);
+		} else if (strcmp(key, "namespace") == 0)
+			conv_scale_value(&ob, key, v, CONV_S_STR,
+			    &t->st_namespace);
+		else if (strcmp(key, "min_replicas") == 0)
+			conv_scale_value(&ob, key, v, CONV_S_INT32, &t->st_min);
+		else if (strcmp(key, "max_replicas") == 0)
+			conv_scale_value(&ob, key, v, CONV_S_INT32, &t->st_max);
+		else if (strcmp(key, "tolerance") == 0)
+			conv_scale_value(&ob, key, v, CONV_S_REAL,
+			    &t->st_tolerance);
+		else if (strcmp(key, "downscale_stabilization") == 0)
+			conv_scale_value(&ob, key, v, CONV_S_DURATION,
+			    &t->st_downscale_ms);
+		else if (strcmp(key, "cooldown") == 0)
+			conv_scale_value(&ob, key, v, CONV_S_DURATION,
+			    &t->st_cooldown_ms);
+		else if (strcmp(key, "metrics") == 0) {
+			if (json_is_null(v) ||
+			    conv_expect(&ob, key, v, JSON_ARRAY) == -1)
+				continue;
+			ob.ob_near = v;
+			t->st_metrics = gw_calloc(json_array_size(v) + 1,
+			    sizeof(*t->st_metrics));
+			for (i = 0; i < json_array_size(v); i++)
+				conv_metric_parse(&ob, json_array_get(v, i),
+				    i, &t->st_metrics[t->st_nmetrics++]);
+			ob.ob_near = NULL;
+		} else if (strcmp(key, "behavior") == 0) {
+			if (!json_is_null(v) &&
+			    conv_expect(&ob, key, v, JSON_OBJECT) == -1)
+				continue;
+			conv_scale_behavior(&ob, t, v);
+		} else
+			conv_problem(&ob, v, "unknown key \"%s\"", key);
+	}
+	if ((v = json_object_get(j, "workload")) == NULL || json_is_null(v))
+		conv_problem(&ob, j, "missing workload");
+	if ((v = json_object_get(j, "max_replicas")) == NULL ||
+	    json_is_null(v))
+		conv_problem(&ob, j, "missing max_replicas");
+	if ((v = json_object_get(j, "metrics")) == NULL || json_is_null(v))
+		conv_problem(&ob, j, "missing metrics");
+	return cx->cx_nerr > nerr ? -1 : 0;
+}
+
+int
+conv_scale_from_json(json_t *j, struct gw_scale_target *t, char *errbuf,
+    size_t errlen)
+{
+	struct conv_ctx	 cx = { NULL, NULL, errbuf, errlen, 0, NULL };
+
+	if (conv_scale_parse(&cx, j, t) == -1) {
+		gw_scale_target_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Whole configurations.
  */
 
@@ -976,6 +1457,14 @@ conv_config_json(const struct gw_config *cf, int flags)
 	for (i = 0; i < cf->cf_nroutes; i++)
 		json_array_append_new(a, conv_route_json(&cf->cf_routes[i]));
 	json_object_set_new(o, "routes", a);
+	/* Only when there are some: a file without them stays as it was. */
+	if (cf->cf_nscale_targets == 0)
+		return o;
+	a = json_array();
+	for (i = 0; i < cf->cf_nscale_targets; i++)
+		json_array_append_new(a,
+		    conv_scale_json(&cf->cf_scale_targets[i]));
+	json_object_set_new(o, "scale_targets", a);
 	return o;
 }
 
@@ -1155,6 +1644,41 @@ conv_routes(struct conv_ctx *cx, json_t *list, struct gw_config *out,
 	free(seen_node);
 }
 
+static void
+conv_scale_targets(struct conv_ctx *cx, json_t *list, struct gw_config *out,
+    struct conv_src *src)
+{
+	struct conv_obj		 ob = { cx, NULL, NULL, list, NULL };
+	struct gw_scale_target	 t;
+	json_t			*j;
+	size_t			 i;
+	long			 k;
+
+	if (json_is_null(list) ||
+	    conv_expect(&ob, "scale_targets", list, JSON_ARRAY) == -1)
+		return;
+	json_array_foreach(list, i, j) {
+		conv_scale_parse(cx, j, &t);
+		if (t.st_name != NULL && (k = gw_config_find_scale_target(out,
+		    t.st_name)) >= 0) {
+			ob.ob_kind = "scale target";
+			ob.ob_name = t.st_name;
+			ob.ob_node = j;
+			conv_dup(&ob, src->cs_scale_targets[k]);
+			gw_scale_target_free(&t);
+			continue;
+		}
+		if (t.st_name == NULL) {
+			gw_scale_target_free(&t);
+			continue;
+		}
+		/* The model takes t's strings. */
+		*gw_config_new_scale_target(out) = t;
+		conv_src_push(&src->cs_scale_targets, out->cf_nscale_targets,
+		    j);
+	}
+}
+
 int
 conv_config_from_json(json_t *doc, const char *file,
     const struct yaml_lines *lines, struct gw_config *out,
@@ -1163,15 +1687,16 @@ conv_config_from_json(json_t *doc, const char *file,
 	struct conv_ctx	 cx = { file != NULL ? file : "-", lines, NULL, 0,
 			    0, NULL };
 	struct conv_obj	 ob = { &cx, NULL, NULL, doc, NULL };
-	struct conv_src	 tmp = { cx.cx_file, lines, NULL, NULL, NULL, NULL, 0 };
+	struct conv_src	 tmp = { cx.cx_file, lines, NULL, NULL, NULL, NULL,
+			    NULL, 0 };
 	const char	*key;
 	json_t		*v;
 
 	gw_config_init(out);
 	cx.cx_src = &tmp;
 	if (!json_is_object(doc))
-		conv_problem(&ob, doc, "expected a mapping of services and "
-		    "routes, got %s", conv_type(doc));
+		conv_problem(&ob, doc, "expected a mapping of services, "
+		    "routes and scale targets, got %s", conv_type(doc));
 	else {
 		/* In file order, so the messages come out in line order. */
 		json_object_foreach(doc, key, v) {
@@ -1179,6 +1704,8 @@ conv_config_from_json(json_t *doc, const char *file,
 				conv_services(&cx, v, out, &tmp);
 			else if (strcmp(key, "routes") == 0)
 				conv_routes(&cx, v, out, &tmp);
+			else if (strcmp(key, "scale_targets") == 0)
+				conv_scale_targets(&cx, v, out, &tmp);
 			else
 				conv_problem(&ob, v, "unknown key \"%s\"",
 				    key);
@@ -1199,10 +1726,28 @@ conv_src_free(struct conv_src *src)
 	free(src->cs_services);
 	free(src->cs_backends);
 	free(src->cs_routes);
+	free(src->cs_scale_targets);
 	free(src->cs_bad);
 	src->cs_services = src->cs_backends = src->cs_routes = NULL;
+	src->cs_scale_targets = NULL;
 	src->cs_bad = NULL;
 	src->cs_nbad = 0;
+}
+
+/* Element p (a decimal index of len bytes) of array a, or NULL. */
+static json_t *
+conv_array_step(json_t *a, const char *p, size_t len)
+{
+	size_t	 i = 0, k;
+
+	if (len == 0 || len > 6)
+		return NULL;
+	for (k = 0; k < len; k++) {
+		if (p[k] < '0' || p[k] > '9')
+			return NULL;
+		i = i * 10 + (size_t)(p[k] - '0');
+	}
+	return json_array_get(a, i);
 }
 
 static int
@@ -1227,11 +1772,13 @@ conv_src_is_bad(const struct conv_src *src, json_t *node, const char *field)
 		return 0;
 	if (conv_node_bad(src, node))
 		return 1;
-	for (p = field; p != NULL && *p != '\0' && json_is_object(cur);
-	    p = dot != NULL ? dot + 1 : NULL) {
+	for (p = field; p != NULL && *p != '\0' && (json_is_object(cur) ||
+	    json_is_array(cur)); p = dot != NULL ? dot + 1 : NULL) {
 		dot = strchr(p, '.');
 		len = dot != NULL ? (size_t)(dot - p) : strlen(p);
-		if ((next = json_object_getn(cur, p, len)) == NULL &&
+		if (json_is_array(cur))
+			next = conv_array_step(cur, p, len);
+		else if ((next = json_object_getn(cur, p, len)) == NULL &&
 		    cur == node)
 			next = conv_match_node(cur);
 		if (next == NULL)
@@ -1272,11 +1819,12 @@ conv_src_line(const struct conv_src *src, json_t *node, const char *field)
 	if (src == NULL || src->cs_lines == NULL || node == NULL)
 		return 0;
 	line = yamlio_line(src->cs_lines, node);
-	for (p = field; p != NULL && *p != '\0' && json_is_object(cur);
-	    p = dot != NULL ? dot + 1 : NULL) {
+	for (p = field; p != NULL && *p != '\0' && (json_is_object(cur) ||
+	    json_is_array(cur)); p = dot != NULL ? dot + 1 : NULL) {
 		dot = strchr(p, '.');
 		len = dot != NULL ? (size_t)(dot - p) : strlen(p);
-		next = json_object_getn(cur, p, len);
+		next = json_is_array(cur) ? conv_array_step(cur, p, len) :
+		    json_object_getn(cur, p, len);
 		for (i = 0; next == NULL && cur == node && i < CONV_NPATH_KEYS;
 		    i++)
 			if (strlen(conv_path_keys[i]) == len &&

@@ -55,6 +55,10 @@ cs_add(struct changeset *cs, enum gw_kind kind, enum change_op op,
 	case GW_KIND_BACKEND:
 		ch->ch_name = gw_strdup(gw_backend_id(obj, buf, sizeof(buf)));
 		break;
+	case GW_KIND_SCALE:
+		ch->ch_name = gw_strdup(((const struct gw_scale_target *)obj)->
+		    st_name);
+		break;
 	default:
 		ch->ch_name = gw_strdup(((const struct gw_route *)obj)->
 		    rt_name);
@@ -108,6 +112,19 @@ route_equal(const void *a, const void *b)
 	return gw_route_equal(a, b);
 }
 
+static int
+scale_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct gw_scale_target *)a)->st_name,
+	    ((const struct gw_scale_target *)b)->st_name);
+}
+
+static int
+scale_equal(const void *a, const void *b)
+{
+	return gw_scale_target_equal(a, b);
+}
+
 static const struct diff_ops diff_services = {
 	GW_KIND_SERVICE, sizeof(struct gw_service), service_cmp, service_equal
 };
@@ -117,6 +134,9 @@ static const struct diff_ops diff_backends = {
 };
 static const struct diff_ops diff_routes = {
 	GW_KIND_ROUTE, sizeof(struct gw_route), route_cmp, route_equal
+};
+static const struct diff_ops diff_scale = {
+	GW_KIND_SCALE, sizeof(struct gw_scale_target), scale_cmp, scale_equal
 };
 
 /*
@@ -165,12 +185,18 @@ diff_kind(const struct diff_ops *ops, const void *o, size_t no, const void *n,
 #define DIFF_ROUTES(o, n, ops, cs) diff_kind(&diff_routes, \
 	(o)->cf_routes, (o)->cf_nroutes, (n)->cf_routes, (n)->cf_nroutes, \
 	ops, cs)
+#define DIFF_SCALE(o, n, ops, cs) diff_kind(&diff_scale, \
+	(o)->cf_scale_targets, (o)->cf_nscale_targets, \
+	(n)->cf_scale_targets, (n)->cf_nscale_targets, ops, cs)
 
 /*
  * The order keeps every foreign key satisfied at each statement: routes
  * leave first, services and backends arrive before the routes that use
  * them, and services leave last, after the routes that moved away from
- * them.
+ * them.  Scale targets reference nothing the config holds (a metric's
+ * service is a name, not a key), but a workload is unique: the targets
+ * that leave go first and the updated ones before the new ones, so a
+ * workload can pass from one target to another in one change set.
  */
 void
 diff_configs(const struct gw_config *o, const struct gw_config *n,
@@ -181,12 +207,15 @@ diff_configs(const struct gw_config *o, const struct gw_config *n,
 
 	cs->cs_v = NULL;
 	cs->cs_n = 0;
+	DIFF_SCALE(o, n, del, cs);
 	DIFF_ROUTES(o, n, del, cs);
 	DIFF_SERVICES(o, n, upsert, cs);
 	DIFF_BACKENDS(o, n, upsert, cs);
 	DIFF_ROUTES(o, n, upsert, cs);
 	DIFF_BACKENDS(o, n, del, cs);
 	DIFF_SERVICES(o, n, del, cs);
+	DIFF_SCALE(o, n, 1 << CHANGE_UPDATE, cs);
+	DIFF_SCALE(o, n, 1 << CHANGE_CREATE, cs);
 }
 
 void
@@ -211,33 +240,64 @@ change_object_json(enum gw_kind kind, const void *obj)
 		return conv_service_json(obj, NULL, 0);
 	case GW_KIND_BACKEND:
 		return conv_backend_json(obj, CONV_SERVICE);
+	case GW_KIND_SCALE:
+		return conv_scale_json(obj);
 	default:
 		return conv_route_json(obj);
 	}
 }
 
-/* "key: value" lines of a JSON object, nested objects as "a.b". */
+/* 1 when a is a list of mappings (a scale target's metrics, policies). */
+static int
+is_object_list(json_t *a)
+{
+	return json_is_array(a) && json_array_size(a) > 0 &&
+	    json_is_object(json_array_get(a, 0));
+}
+
+/* One "path: value" line: a string as it is, anything else as JSON. */
+static void
+flatten_one(json_t *v, const char *path, json_t *out)
+{
+	char	*text;
+
+	if (json_is_string(v))
+		text = gw_strdup(json_string_value(v));
+	else if ((text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+	    json_real_flags(v))) == NULL)
+		errx(1, "out of memory");
+	json_object_set_new(out, path, json_string(text));
+	free(text);
+}
+
+/*
+ * "key: value" lines of a JSON object, nested objects as "a.b", and the
+ * mappings in a list as "a.0.b", so one changed setting is one line.
+ */
 static void
 flatten(json_t *j, const char *prefix, json_t *out)
 {
 	const char	*key;
-	json_t		*v;
-	char		*path, *text;
+	json_t		*v, *x;
+	char		*path, *ipath;
+	size_t		 i;
 
 	json_object_foreach(j, key, v) {
 		path = prefix ? gw_asprintf("%s.%s", prefix, key) :
 		    gw_strdup(key);
 		if (json_is_object(v) && json_object_size(v) > 0) {
 			flatten(v, path, out);
-		} else {
-			if (json_is_string(v))
-				text = gw_strdup(json_string_value(v));
-			else if ((text = json_dumps(v, JSON_COMPACT |
-			    JSON_ENCODE_ANY)) == NULL)
-				errx(1, "out of memory");
-			json_object_set_new(out, path, json_string(text));
-			free(text);
-		}
+		} else if (is_object_list(v)) {
+			json_array_foreach(v, i, x) {
+				ipath = gw_asprintf("%s.%zu", path, i);
+				if (json_is_object(x) && json_object_size(x))
+					flatten(x, ipath, out);
+				else
+					flatten_one(x, ipath, out);
+				free(ipath);
+			}
+		} else
+			flatten_one(v, path, out);
 		free(path);
 	}
 }

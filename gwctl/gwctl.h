@@ -9,6 +9,8 @@
  *   cmd_proxy.c proxy: a running gwproxy, over its control socket
  *   cmd_health.c get health, get events, status: what gwhealth and
  *              gwproxy recorded of the backends' health
+ *   cmd_scale.c scale add|set|rm|get|history, get scale: gwscale's
+ *              targets and the decisions it recorded
  *   commit.c   the one write path: validate, diff, store, history
  *   diff.c     comparing two configurations into a change set
  *   conv.c     the model to and from JSON trees (jansson)
@@ -67,6 +69,11 @@ int	cmd_history(int argc, char **argv);
 int	cmd_rollback(int argc, char **argv);
 int	cmd_proxy(int argc, char **argv);
 int	cmd_status(int argc, char **argv);
+int	cmd_scale(int argc, char **argv);
+/* cmd_scale.c: get scale, called by cmd_get. */
+int	get_scale(void);
+/* The scale targets of cf as a table (scale get, get all). */
+void	table_scale(const struct gw_config *cf);
 /* cmd_health.c: get health and get events, called by cmd_get. */
 int	get_health(const char *service);
 int	get_events(const char *since, const char *service, const char *limit);
@@ -224,6 +231,33 @@ int	 store_events(sqlite3 *db, int64_t since, const char *service,
 void	 health_event_free(struct health_event *v, size_t n);
 
 /*
+ * One row of scale_decisions (gwscale's), with its target's name; for
+ * get scale a target without decisions has sd_at -1 and NULL strings.
+ */
+struct scale_decision {
+	int64_t	 sd_id;
+	int64_t	 sd_target_id;
+	char	*sd_target;
+	int64_t	 sd_at;			/* ms since the epoch; -1: none */
+	char	*sd_metrics;		/* JSON text as gwscale wrote it */
+	int64_t	 sd_current;
+	int64_t	 sd_desired;
+	char	*sd_mode;
+	char	*sd_reason;
+};
+/* The latest decision of every scale target, by target name. */
+int	 store_scale_latest(sqlite3 *db, struct scale_decision **out,
+	    size_t *n, char *errbuf, size_t errlen);
+/*
+ * The decisions of one target at or after since, newest first, at most
+ * limit (0: all).
+ */
+int	 store_scale_decisions(sqlite3 *db, const char *target, int64_t since,
+	    int64_t limit, struct scale_decision **out, size_t *n,
+	    char *errbuf, size_t errlen);
+void	 scale_decision_free(struct scale_decision *v, size_t n);
+
+/*
  * commit.c.  The one write path.  edit() gets the database (inside the
  * transaction, for reads) and the current config (a copy it may change freely) and turns it into the desired one; it returns 0,
  * or -1 after reporting why with warnx (nothing is written).  With dry_run
@@ -267,7 +301,15 @@ json_t	*conv_service_json(const struct gw_service *sv,
 	    const struct gw_config *cf, int flags);
 json_t	*conv_backend_json(const struct gw_backend *be, int flags);
 json_t	*conv_route_json(const struct gw_route *rt);
-/* The whole config: {"services": [...], "routes": [...]}. */
+/*
+ * A scale target in the shape of a file's scale_targets item, every
+ * setting written, its behavior (when it has one) as stored.
+ */
+json_t	*conv_scale_json(const struct gw_scale_target *t);
+/*
+ * The whole config: {"services": [...], "routes": [...]}, and
+ * "scale_targets": [...] when there are some.
+ */
 json_t	*conv_config_json(const struct gw_config *cf, int flags);
 
 /*
@@ -281,6 +323,7 @@ struct conv_src {
 	json_t			**cs_services;	/* borrowed nodes */
 	json_t			**cs_backends;
 	json_t			**cs_routes;
+	json_t			**cs_scale_targets;
 	json_t			**cs_bad;	/* objects with problems */
 	size_t			  cs_nbad;
 };
@@ -319,6 +362,8 @@ int	 conv_backend_from_json(json_t *j, struct gw_backend *be,
 	    char *errbuf, size_t errlen);
 int	 conv_route_from_json(json_t *j, struct gw_route *rt,
 	    char *errbuf, size_t errlen);
+int	 conv_scale_from_json(json_t *j, struct gw_scale_target *t,
+	    char *errbuf, size_t errlen);
 
 /*
  * yamlio.c.  Loads a YAML (or JSON) file into a jansson tree: mappings
@@ -342,8 +387,21 @@ int	 yamlio_emit(FILE *fp, json_t *j);
 /* ISO 8601 UTC time of ms since the epoch: "2026-11-26T06:39:24Z". */
 void	 fmt_time(int64_t ms, char *buf, size_t len);
 
+/* Prints a YAML dump of j with every line indented by two spaces. */
+void	 print_yaml_indented(json_t *j);
 /* Prints j as -o json (indent 2, key order kept) or yaml. */
 void	 print_json_or_yaml(json_t *j);
+/*
+ * JSON_REAL_PRECISION for dumping j: the fewest digits (15 to 17) that
+ * read every real of j back exactly, so 0.1 prints as 0.1.
+ */
+size_t	 json_real_flags(json_t *j);
+/*
+ * A duration back from now ("1h") or an RFC 3339 time, as --since takes
+ * it: ms since the epoch; NULL is 0.  A bad value is a usage error of
+ * command.
+ */
+int64_t	 since_parse(const char *command, const char *since, int64_t now);
 
 /*
  * output.c: aligned tables, kubectl-style (upper-case headers, columns

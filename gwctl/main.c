@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "service",	cmd_service },
 	{ "backend",	cmd_backend },
 	{ "route",	cmd_route },
+	{ "scale",	cmd_scale },
 	{ "get",	cmd_get },
 	{ "describe",	cmd_describe },
 	{ "export",	cmd_export },

@@ -1,7 +1,8 @@
 /*
- * store: all of gwctl's SQL.  Loads the config model from the database,
- * writes a change set with its history, and reads the health state the
- * daemons write; see gw-schema(5) for the tables.
+ * store: all of gwctl's SQL.  Loads the config model from the database
+ * (the daemons' reader, cfgdb.c, plus the scale targets), writes a change
+ * set with its history, and reads the state the daemons write (health,
+ * gwscale's decisions); see gw-schema(5) for the tables.
  * The service columns come from gw_service_fields, so a new service
  * setting needs no change here.
  */
@@ -33,12 +34,6 @@ store_open(int flags)
 	if ((db = gw_db_open(path, flags, errbuf, sizeof(errbuf))) == NULL)
 		errx(1, "%s: %s", path, errbuf);
 	return db;
-}
-
-int
-store_load(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
-{
-	return gw_config_load(db, cf, errbuf, errlen);
 }
 
 int64_t
@@ -98,6 +93,135 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Scale target ids and their index in cf_scale_targets, by id. */
+struct scale_id {
+	int64_t	si_id;
+	size_t	si_index;
+};
+
+static int
+scale_id_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct scale_id *)a)->si_id;
+	int64_t y = ((const struct scale_id *)b)->si_id;
+
+	return (x > y) - (x < y);
+}
+
+/* A stored behavior into t; one that does not parse is kept as a problem. */
+static void
+load_behavior(struct gw_scale_target *t, const char *text)
+{
+	char why[256];
+
+	if (text == NULL)
+		return;
+	t->st_has_behavior = 1;
+	if (gw_hpa_behavior_parse(text, &t->st_behavior, why,
+	    sizeof(why)) == -1)
+		t->st_load_err = gw_asprintf("stored %s", why);
+}
+
+static int
+load_scale_metrics(sqlite3 *db, struct gw_config *cf, struct scale_id *ids,
+    size_t nids, char *errbuf, size_t errlen)
+{
+	struct gw_scale_target	*t;
+	struct gw_scale_metric	*m;
+	struct scale_id		 key = { 0, 0 }, *found;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = prep(db, "SELECT target_id, source, metric, service, "
+	    "prometheus_url, target_type, target_value, window_ms, activation "
+	    "FROM scale_metrics ORDER BY target_id, seq", errbuf, errlen)) ==
+	    NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		key.si_id = sqlite3_column_int64(st, 0);
+		if ((found = bsearch(&key, ids, nids, sizeof(*ids),
+		    scale_id_cmp)) == NULL)
+			continue;
+		t = &cf->cf_scale_targets[found->si_index];
+		t->st_metrics = gw_reallocarray(t->st_metrics,
+		    t->st_nmetrics + 1, sizeof(*t->st_metrics));
+		m = &t->st_metrics[t->st_nmetrics++];
+		gw_scale_metric_init(m);
+		/* Unknown words load as -1, which validation reports. */
+		m->sm_source = gw_db_col_enum(st, 1, gw_scale_source_names);
+		m->sm_metric = gw_db_col_strdup(st, 2);
+		m->sm_service = gw_db_col_strdup(st, 3);
+		m->sm_url = gw_db_col_strdup(st, 4);
+		m->sm_ttype = gw_db_col_enum(st, 5, gw_scale_ttype_names);
+		m->sm_target = sqlite3_column_double(st, 6);
+		m->sm_window_ms = sqlite3_column_int64(st, 7);
+		m->sm_activation = sqlite3_column_double(st, 8);
+	}
+	if (rc != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The scale targets, which gw_config_load() (the daemons') leaves out. */
+static int
+load_scale_targets(sqlite3 *db, struct gw_config *cf, char *errbuf,
+    size_t errlen)
+{
+	struct gw_scale_target	*t;
+	struct scale_id		*ids = NULL;
+	sqlite3_stmt		*st;
+	size_t			 n = 0;
+	int			 rc;
+
+	if ((st = prep(db, "SELECT id, name, namespace, workload_kind, "
+	    "workload, min_replicas, max_replicas, tolerance, behavior, "
+	    "downscale_stabilization_ms, cooldown_ms FROM scale_targets "
+	    "ORDER BY name", errbuf, errlen)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t = gw_config_new_scale_target(cf);
+		gw_scale_target_init(t);
+		t->st_name = gw_db_col_strdup(st, 1);
+		t->st_namespace = gw_db_col_strdup(st, 2);
+		t->st_kind = gw_db_col_enum(st, 3, gw_scale_kind_names);
+		t->st_workload = gw_db_col_strdup(st, 4);
+		t->st_min = sqlite3_column_int(st, 5);
+		t->st_max = sqlite3_column_int(st, 6);
+		t->st_tolerance = sqlite3_column_double(st, 7);
+		load_behavior(t, gw_db_col_text(st, 8));
+		t->st_downscale_ms = sqlite3_column_int64(st, 9);
+		t->st_cooldown_ms = sqlite3_column_int64(st, 10);
+		ids = gw_reallocarray(ids, n + 1, sizeof(*ids));
+		ids[n].si_id = sqlite3_column_int64(st, 0);
+		ids[n].si_index = cf->cf_nscale_targets - 1;
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	if (n > 1)
+		qsort(ids, n, sizeof(*ids), scale_id_cmp);
+	if (rc == SQLITE_DONE && load_scale_metrics(db, cf, ids, n, errbuf,
+	    errlen) == -1)
+		rc = SQLITE_ERROR;
+	free(ids);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_load(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
+{
+	if (gw_config_load(db, cf, errbuf, errlen) == -1)
+		return -1;
+	if (load_scale_targets(db, cf, errbuf, errlen) == -1) {
+		gw_config_free(cf);
+		return -1;
+	}
+	gw_config_sort(cf);
+	return 0;
 }
 
 static int
@@ -305,6 +429,105 @@ write_route(sqlite3 *db, const struct change *ch, char *errbuf,
 	return write_route_children(db, rt, errbuf, errlen);
 }
 
+#define SCALE_ID	"(SELECT id FROM scale_targets WHERE name = ?1)"
+
+/* The metrics of a target, replaced whole: they have no identity. */
+static int
+write_scale_metrics(sqlite3 *db, const struct gw_scale_target *t,
+    char *errbuf, size_t errlen)
+{
+	const struct gw_scale_metric	*m;
+	sqlite3_stmt			*st;
+	size_t				 i;
+
+	if ((st = prep(db, "DELETE FROM scale_metrics WHERE target_id = "
+	    SCALE_ID, errbuf, errlen)) == NULL)
+		return -1;
+	bind_text(st, 1, t->st_name);
+	if (run(db, st, errbuf, errlen) == -1)
+		return -1;
+	for (i = 0; i < t->st_nmetrics; i++) {
+		m = &t->st_metrics[i];
+		if ((st = prep(db, "INSERT INTO scale_metrics (target_id, seq, "
+		    "source, metric, service, prometheus_url, target_type, "
+		    "target_value, window_ms, activation) VALUES (" SCALE_ID
+		    ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", errbuf,
+		    errlen)) == NULL)
+			return -1;
+		bind_text(st, 1, t->st_name);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		bind_text(st, 3, gw_scale_source_names[m->sm_source]);
+		bind_text(st, 4, m->sm_metric);
+		bind_text(st, 5, m->sm_service);
+		bind_text(st, 6, m->sm_url);
+		bind_text(st, 7, gw_scale_ttype_names[m->sm_ttype]);
+		sqlite3_bind_double(st, 8, m->sm_target);
+		sqlite3_bind_int64(st, 9, m->sm_window_ms);
+		sqlite3_bind_double(st, 10, m->sm_activation);
+		if (run(db, st, errbuf, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A scale target.  An update keeps the row, and with it gwscale's state
+ * and decisions of the target; a delete takes them along (ON DELETE
+ * CASCADE).  The behavior is stored as the API server stores an HPA's:
+ * every default filled in.
+ */
+static int
+write_scale(sqlite3 *db, const struct change *ch, char *errbuf,
+    size_t errlen)
+{
+	const struct gw_scale_target	*t;
+	sqlite3_stmt			*st;
+	char				*beh = NULL;
+	int				 rc;
+
+	if (ch->ch_op == CHANGE_DELETE) {
+		t = ch->ch_before;
+		if ((st = prep(db, "DELETE FROM scale_targets WHERE name = ?1",
+		    errbuf, errlen)) == NULL)
+			return -1;
+		bind_text(st, 1, t->st_name);
+		return run_one(db, st, ch->ch_name, errbuf, errlen);
+	}
+	t = ch->ch_after;
+	if (ch->ch_op == CHANGE_CREATE)
+		st = prep(db, "INSERT INTO scale_targets (name, namespace, "
+		    "workload_kind, workload, min_replicas, max_replicas, "
+		    "tolerance, behavior, downscale_stabilization_ms, "
+		    "cooldown_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		    "?10)", errbuf, errlen);
+	else
+		st = prep(db, "UPDATE scale_targets SET namespace = ?2, "
+		    "workload_kind = ?3, workload = ?4, min_replicas = ?5, "
+		    "max_replicas = ?6, tolerance = ?7, behavior = ?8, "
+		    "downscale_stabilization_ms = ?9, cooldown_ms = ?10 "
+		    "WHERE name = ?1", errbuf, errlen);
+	if (st == NULL)
+		return -1;
+	if (t->st_has_behavior &&
+	    (beh = gw_hpa_behavior_json(&t->st_behavior)) == NULL)
+		errx(1, "out of memory");
+	bind_text(st, 1, t->st_name);
+	bind_text(st, 2, t->st_namespace);
+	bind_text(st, 3, gw_scale_kind_names[t->st_kind]);
+	bind_text(st, 4, t->st_workload);
+	sqlite3_bind_int(st, 5, t->st_min);
+	sqlite3_bind_int(st, 6, t->st_max);
+	sqlite3_bind_double(st, 7, t->st_tolerance);
+	bind_text(st, 8, beh);
+	sqlite3_bind_int64(st, 9, t->st_downscale_ms);
+	sqlite3_bind_int64(st, 10, t->st_cooldown_ms);
+	rc = run_one(db, st, ch->ch_name, errbuf, errlen);
+	free(beh);
+	if (rc == -1)
+		return -1;
+	return write_scale_metrics(db, t, errbuf, errlen);
+}
+
 /* The JSON text of an object as history keeps it, or NULL. */
 static char *
 change_json(enum gw_kind kind, const void *obj)
@@ -314,7 +537,7 @@ change_json(enum gw_kind kind, const void *obj)
 
 	if ((j = change_object_json(kind, obj)) == NULL)
 		return NULL;
-	s = json_dumps(j, JSON_COMPACT);
+	s = json_dumps(j, JSON_COMPACT | json_real_flags(j));
 	json_decref(j);
 	if (s == NULL)
 		errx(1, "out of memory");
@@ -387,6 +610,9 @@ store_write(sqlite3 *db, const struct changeset *cs, const char *summary,
 			break;
 		case GW_KIND_BACKEND:
 			rc = write_backend(db, ch, errbuf, errlen);
+			break;
+		case GW_KIND_SCALE:
+			rc = write_scale(db, ch, errbuf, errlen);
 			break;
 		default:
 			rc = write_route(db, ch, errbuf, errlen);
@@ -654,6 +880,90 @@ health_event_free(struct health_event *v, size_t n)
 		free(v[i].ev_to);
 		free(v[i].ev_reason);
 		free(v[i].ev_source);
+	}
+	free(v);
+}
+
+/* One row of scale_decisions (the columns of the query below) into sd. */
+static void
+decision_row(sqlite3_stmt *st, struct scale_decision *sd)
+{
+	sd->sd_id = sqlite3_column_int64(st, 0);
+	sd->sd_target_id = sqlite3_column_int64(st, 1);
+	sd->sd_target = gw_db_col_strdup(st, 2);
+	sd->sd_at = col_int_or(st, 3);
+	sd->sd_metrics = gw_db_col_strdup(st, 4);
+	sd->sd_current = col_int_or(st, 5);
+	sd->sd_desired = col_int_or(st, 6);
+	sd->sd_mode = gw_db_col_strdup(st, 7);
+	sd->sd_reason = gw_db_col_strdup(st, 8);
+}
+
+static int
+decisions_query(sqlite3 *db, sqlite3_stmt *st, struct scale_decision **out,
+    size_t *n, char *errbuf, size_t errlen)
+{
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = gw_reallocarray(*out, *n + 1, sizeof(**out));
+		decision_row(st, &(*out)[(*n)++]);
+	}
+	if (rc != SQLITE_DONE)
+		ERR(db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_scale_latest(sqlite3 *db, struct scale_decision **out, size_t *n,
+    char *errbuf, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	/* id breaks ties: two decisions of one millisecond, the later. */
+	if ((st = prep(db, "SELECT d.id, t.id, t.name, d.at, d.metrics, "
+	    "d.current_replicas, d.desired_replicas, d.mode, d.reason "
+	    "FROM scale_targets t LEFT JOIN scale_decisions d ON d.id = "
+	    "(SELECT id FROM scale_decisions WHERE target_id = t.id "
+	    "ORDER BY at DESC, id DESC LIMIT 1) ORDER BY t.name", errbuf,
+	    errlen)) == NULL)
+		return -1;
+	return decisions_query(db, st, out, n, errbuf, errlen);
+}
+
+int
+store_scale_decisions(sqlite3 *db, const char *target, int64_t since,
+    int64_t limit, struct scale_decision **out, size_t *n, char *errbuf,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if ((st = prep(db, "SELECT d.id, t.id, t.name, d.at, d.metrics, "
+	    "d.current_replicas, d.desired_replicas, d.mode, d.reason "
+	    "FROM scale_decisions d JOIN scale_targets t "
+	    "ON t.id = d.target_id WHERE t.name = ?1 AND d.at >= ?2 "
+	    "ORDER BY d.at DESC, d.id DESC LIMIT ?3", errbuf, errlen)) ==
+	    NULL)
+		return -1;
+	bind_text(st, 1, target);
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
+	return decisions_query(db, st, out, n, errbuf, errlen);
+}
+
+void
+scale_decision_free(struct scale_decision *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].sd_target);
+		free(v[i].sd_metrics);
+		free(v[i].sd_mode);
+		free(v[i].sd_reason);
 	}
 	free(v);
 }

@@ -30,11 +30,19 @@ static const struct usage_cmd usage_cmds[] = {
 	  "route add NAME --service S [route-options]\n"
 	  "route set NAME [--service S] [route-options] [--unset FIELD]...\n"
 	  "route rm NAME" },
+	{ "scale",
+	  "scale add NAME --workload [KIND/]NAME --max N --metric SPEC "
+	  "[scale-options]\n"
+	  "scale set NAME [scale-options]\n"
+	  "scale rm NAME [--dry-run]\n"
+	  "scale get [NAME]\n"
+	  "scale history NAME [--limit N] [--since DURATION|TIME]" },
 	{ "get",
 	  "get services|backends|routes|all [NAME] [--service S]\n"
 	  "get health [SERVICE]\n"
-	  "get events [--since DURATION|TIME] [--service S] [--limit N]" },
-	{ "describe", "describe service|backend|route NAME" },
+	  "get events [--since DURATION|TIME] [--service S] [--limit N]\n"
+	  "get scale" },
+	{ "describe", "describe service|backend|route|scale NAME" },
 	{ "export", "export" },
 	{ "apply", "apply -f FILE [--prune] [--dry-run]" },
 	{ "diff", "diff -f FILE [--prune]" },
@@ -75,6 +83,34 @@ static const char usage_backend_opts[] =
 "backend options:\n"
 "  --weight N              relative weight, 1..256 (default 1)\n"
 "  --state STATE           enabled, drain or disabled (default enabled)\n";
+
+static const char usage_scale_opts[] =
+"scale options:\n"
+"  --workload [KIND/]NAME  the workload to scale; KIND deployment (default),\n"
+"                          statefulset or replicaset (required by add)\n"
+"  --namespace NS          its Kubernetes namespace (default default)\n"
+"  --max N                 most replicas, 1..100000 (required by add)\n"
+"  --min N                 fewest replicas, 0 (scale to zero)..100000\n"
+"                          (default 1)\n"
+"  --tolerance X           no scaling while current/target is within X of 1,\n"
+"                          0 <= X < 1 (default 0.1)\n"
+"  --downscale-stabilization D\n"
+"                          the window whose highest recommendation is\n"
+"                          taken when scaling down without a behavior,\n"
+"                          0s..1h (default 5m)\n"
+"  --cooldown D            idle time before scaling to zero, 0s..24h\n"
+"                          (default 5m)\n"
+"  --metric SPEC           a metric as KEY=VALUE,...: type, target, source,\n"
+"                          service, metric, url, window, activation, and\n"
+"                          query last; repeat for more; set replaces all\n"
+"  --behavior JSON|@FILE   the HPA v2 behavior (scaleUp, scaleDown) as JSON\n"
+"                          (default: none, the HPA's legacy path)\n"
+"  --no-behavior           (set only) back to no behavior\n"
+"  --dry-run               print what would change, write nothing\n"
+"scale history options:\n"
+"  --limit N               the newest N decisions, 0: all (default 20)\n"
+"  --since DURATION|TIME   only decisions of the last DURATION or since TIME\n"
+"                          (default: all)\n";
 
 static const char usage_proxy_opts[] =
 "proxy options:\n"
@@ -154,6 +190,8 @@ usage_print(FILE *fp, const char *command)
 		fputs(usage_backend_opts, fp);
 	if (command == NULL || strcmp(command, "route") == 0)
 		fputs(usage_route_opts, fp);
+	if (command == NULL || strcmp(command, "scale") == 0)
+		fputs(usage_scale_opts, fp);
 	if (command == NULL || strcmp(command, "proxy") == 0)
 		fputs(usage_proxy_opts, fp);
 }

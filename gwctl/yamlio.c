@@ -432,7 +432,7 @@ yamlio_emit_node(struct yamlio_emitter *em, json_t *j)
 	const char	*key;
 	json_t		*v;
 	size_t		 i;
-	char		 buf[64];
+	char		 buf[352];	/* %.*g of any double */
 
 	switch (json_typeof(j)) {
 	case JSON_OBJECT:
@@ -468,8 +468,13 @@ yamlio_emit_node(struct yamlio_emitter *em, json_t *j)
 		    json_integer_value(j));
 		break;
 	case JSON_REAL:
-		/* As jansson prints reals: a "1.0" stays a real. */
-		snprintf(buf, sizeof(buf), "%.17g", json_real_value(j));
+		/*
+		 * As jansson prints reals, a "1.0" stays a real; with the
+		 * fewest digits that read back the same, 0.1 as 0.1.
+		 */
+		snprintf(buf, sizeof(buf), "%.*g",
+		    gw_scale_real_digits(json_real_value(j)),
+		    json_real_value(j));
 		if (strpbrk(buf, ".eEni") == NULL)
 			gw_strlcat(buf, ".0", sizeof(buf));
 		break;
@@ -529,6 +534,39 @@ out:
 	return rc;
 }
 
+/* The most digits any real under j needs (gw_scale_real_digits). */
+static int
+yamlio_real_digits(json_t *j)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+	int		 p = 15, q;
+
+	switch (json_typeof(j)) {
+	case JSON_REAL:
+		return gw_scale_real_digits(json_real_value(j));
+	case JSON_OBJECT:
+		json_object_foreach(j, key, v)
+			if ((q = yamlio_real_digits(v)) > p)
+				p = q;
+		return p;
+	case JSON_ARRAY:
+		json_array_foreach(j, i, v)
+			if ((q = yamlio_real_digits(v)) > p)
+				p = q;
+		return p;
+	default:
+		return p;
+	}
+}
+
+size_t
+json_real_flags(json_t *j)
+{
+	return JSON_REAL_PRECISION(yamlio_real_digits(j));
+}
+
 void
 print_json_or_yaml(json_t *j)
 {
@@ -537,7 +575,8 @@ print_json_or_yaml(json_t *j)
 			warnx("cannot write YAML");
 		return;
 	}
-	if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY) == -1)
+	if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY |
+	    json_real_flags(j)) == -1)
 		warnx("cannot write JSON");
 	putchar('\n');
 }

@@ -129,6 +129,7 @@ static pthread_mutex_t	 flush_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 flush_cond = PTHREAD_COND_INITIALIZER;
 static int		 flush_quit;
 static int64_t		 flush_interval_ms;
+static int64_t		 flush_started_ms;	/* gateway_instances */
 static sqlite3		*flush_db;	/* the flush thread's connection */
 
 int
@@ -1096,6 +1097,11 @@ flush_main(void *arg)
 			    "%lld failures", (long long)failures);
 			failures = 0;
 		}
+		if (store_heartbeat(flush_db, flush_instance(),
+		    flush_started_ms, gw_now_ms(), flush_interval_ms, quit,
+		    errbuf, sizeof(errbuf)) == -1 && failures++ == 0)
+			gw_log(GW_LOG_WARNING, "heartbeat not written: %s",
+			    errbuf);
 		if (quit)
 			break;
 	}
@@ -1112,7 +1118,7 @@ stats_flush_start(const char *db_path, int64_t interval_ms, char *errbuf,
 	flush_db = gw_db_open(db_path, 0, errbuf, errlen);
 	if (flush_db == NULL)
 		return -1;
-	flush_last_ms = gw_now_ms();
+	flush_last_ms = flush_started_ms = gw_now_ms();
 	if (pthread_create(&flush_thread, NULL, flush_main, NULL) != 0) {
 		snprintf(errbuf, errlen, "cannot start the stats thread");
 		gw_db_close(flush_db);

@@ -197,6 +197,37 @@ fail:
 	return -1;
 }
 
+int
+store_heartbeat(sqlite3 *db, const char *instance, int64_t started_at,
+    int64_t now, int64_t interval_ms, int stopping, char *errbuf,
+    size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, stopping ? "DELETE FROM gateway_instances "
+	    "WHERE instance = ?1" : "INSERT INTO gateway_instances (instance, "
+	    "started_at, seen_at, interval_ms) VALUES (?1, ?2, ?3, ?4) "
+	    "ON CONFLICT (instance) DO UPDATE SET seen_at = excluded.seen_at, "
+	    "interval_ms = excluded.interval_ms", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(errbuf, errlen, "gateway_instances: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, instance, -1, SQLITE_STATIC);
+	if (!stopping) {
+		sqlite3_bind_int64(st, 2, started_at);
+		sqlite3_bind_int64(st, 3, now < started_at ? started_at : now);
+		sqlite3_bind_int64(st, 4, interval_ms);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	snprintf(errbuf, errlen, "gateway_instances: %s", sqlite3_errmsg(db));
+	return -1;
+}
+
 /* The health state of a backend by names, 'unknown' when none. */
 #define STORE_HEALTH_OF							\
 	"COALESCE((SELECT h.state FROM backend_health h JOIN backends b "	\

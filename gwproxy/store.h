@@ -53,6 +53,14 @@ struct store_stat_row {
  * one write transaction.  0, or -1 with errbuf set and nothing written.
  */
 #define STORE_PRUNE_BATCH	10000	/* rows per flush: bounds the lock */
+/*
+ * The heartbeat of this gwproxy in gateway_instances, one per flush, so
+ * that gwscale can tell an idle gateway (no traffic_stats rows) from a
+ * stopped one; stopping removes the row.
+ */
+int		 store_heartbeat(sqlite3 *db, const char *instance,
+		    int64_t started_at, int64_t now, int64_t interval_ms,
+		    int stopping, char *errbuf, size_t errlen);
 int		 store_stats_write(sqlite3 *db,
 		    const struct store_stat_row *rows, size_t n, int64_t at,
 		    int64_t interval_ms, const char *instance,

@@ -30,7 +30,7 @@ step_hpa_input(const struct step_in *si, struct hpa_metric *hm,
 		hm[i].hm_target = t->st_metrics[i].sm_target;
 	}
 	hi->hi_current = si->si_current;
-	hi->hi_status = si->si_status;
+	hi->hi_status = si->si_status_replicas;
 	hi->hi_ready = -1;
 	hi->hi_min = t->st_min;
 	hi->hi_max = t->st_max;
@@ -161,4 +161,45 @@ step_decide(const struct step_in *si, struct step_out *so)
 	}
 	so->so_zero = STEP_ZERO_HPA;
 	step_hpa(si, 1, so);
+}
+
+int32_t
+step_record(const struct step_out *so)
+{
+	return so->so_hpa_ran ? so->so_hpa.ho_record : -1;
+}
+
+int32_t
+step_event(const struct step_in *si, const struct step_out *so)
+{
+	if (!so->so_hpa_ran || so->so_error ||
+	    !si->si_target->st_has_behavior)
+		return 0;
+	return so->so_desired - si->si_current;
+}
+
+static int64_t
+step_rules_keep_s(const struct gw_hpa_rules *r)
+{
+	int64_t	 k = r->hr_stabilization_s;
+	size_t	 i;
+
+	for (i = 0; i < r->hr_npolicies; i++)
+		if (r->hr_policies[i].hp_period_s > k)
+			k = r->hr_policies[i].hp_period_s;
+	return k;
+}
+
+int64_t
+step_keep_ms(const struct gw_scale_target *t)
+{
+	int64_t	 k = t->st_downscale_ms, up, down;
+
+	if (t->st_has_behavior) {
+		up = step_rules_keep_s(&t->st_behavior.hb_up) * 1000;
+		down = step_rules_keep_s(&t->st_behavior.hb_down) * 1000;
+		k = up > k ? up : k;
+		k = down > k ? down : k;
+	}
+	return k;
 }

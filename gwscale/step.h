@@ -32,7 +32,7 @@ struct step_in {
 	const double	*si_values;
 	const int	*si_available;
 	int32_t		 si_current;	/* the scale's spec.replicas */
-	int32_t		 si_status;	/* status.replicas; -1: current */
+	int32_t		 si_status_replicas; /* status.replicas; -1: current */
 	const struct hpa_rec *si_recs;	/* recorded recommendations */
 	size_t		 si_nrecs;
 	const struct hpa_event *si_events; /* recorded HPA scale events */
@@ -70,5 +70,19 @@ struct step_out {
 void	step_hpa_input(const struct step_in *, struct hpa_metric *,
 	    struct hpa_input *);
 void	step_decide(const struct step_in *, struct step_out *);
+
+/*
+ * What the caller records after a decision, as the HPA controller does:
+ * the recommendation (storeRecommendation; -1: none) and the scale event
+ * (storeScaleEvent: only on the behavior path, only when the count
+ * changed and was written; 0: none).  A target seen for the first time
+ * is seeded, before its first decision, with a recommendation of its
+ * current count (reconcileAutoscaler's first-sight initialisation).
+ */
+int32_t	step_record(const struct step_out *);
+int32_t	step_event(const struct step_in *, const struct step_out *);
+/* How far back the history matters for a target: its longest
+ * stabilization window or policy period, ms. */
+int64_t	step_keep_ms(const struct gw_scale_target *);
 
 #endif /* GWSCALE_STEP_H */

@@ -224,7 +224,7 @@ store_history(sqlite3 *db, int64_t id, int64_t now, int64_t max_age_ms,
 	*evs = NULL;
 	*nrecs = *nevs = 0;
 	if (store_prepare(db, "SELECT at, replicas FROM scale_recommendations "
-	    "WHERE target_id = ?1 AND at > ?2 ORDER BY at", &st, err,
+	    "WHERE target_id = ?1 AND at >= ?2 ORDER BY at", &st, err,
 	    errlen) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -236,7 +236,7 @@ store_history(sqlite3 *db, int64_t id, int64_t now, int64_t max_age_ms,
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE && store_prepare(db, "SELECT at, from_replicas, "
-	    "to_replicas FROM scale_events WHERE target_id = ?1 AND at > ?2 "
+	    "to_replicas FROM scale_events WHERE target_id = ?1 AND at >= ?2 "
 	    "ORDER BY at", &st, err, errlen) == 0) {
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, now - max_age_ms);
@@ -289,9 +289,15 @@ store_decision_state(sqlite3 *db, const struct store_decision *sd,
 {
 	int64_t	 v[2] = { sd->sd_id, sd->sd_at };
 
-	if (sd->sd_seed && store_run(db, "INSERT OR IGNORE INTO scale_state "
+	int64_t	 seed[3] = { sd->sd_id, sd->sd_at, sd->sd_current };
+
+	/* First sight: the HPA's recommendations start with the current
+	 * count. */
+	if (sd->sd_seed && (store_run(db, "INSERT OR IGNORE INTO scale_state "
 	    "(target_id, seeded_at, active_at) VALUES (?1, ?2, ?2)", v, 2,
-	    NULL, 0, err, errlen) == -1)
+	    NULL, 0, err, errlen) == -1 || store_run(db, "INSERT INTO "
+	    "scale_recommendations (target_id, at, replicas) VALUES (?1, ?2, "
+	    "?3)", seed, 3, NULL, 0, err, errlen) == -1))
 		return -1;
 	if (store_run(db, "UPDATE scale_state SET decided_at = ?2 WHERE "
 	    "target_id = ?1", v, 2, NULL, 0, err, errlen) == -1)

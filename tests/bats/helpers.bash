@@ -79,6 +79,33 @@ db_generation()
 db_as_version()
 {
 	local sql="PRAGMA foreign_keys = OFF;
+	    DROP TABLE gateway_instances;
+	    DROP TABLE scale_state;
+	    ALTER TABLE scale_metrics DROP COLUMN activation;
+	    ALTER TABLE scale_metrics DROP COLUMN window_ms;
+	    ALTER TABLE scale_targets DROP COLUMN cooldown_ms;
+	    ALTER TABLE scale_targets DROP COLUMN downscale_stabilization_ms;
+	    CREATE TABLE changes_v3 (
+		id		INTEGER PRIMARY KEY,
+		generation	INTEGER NOT NULL REFERENCES generations(generation)
+				    ON DELETE CASCADE,
+		kind		TEXT NOT NULL
+				    CHECK (kind IN ('service', 'backend', 'route')),
+		name		TEXT NOT NULL,
+		op		TEXT NOT NULL
+				    CHECK (op IN ('create', 'update', 'delete')),
+		before_json	TEXT CHECK (before_json IS NULL OR
+				    json_valid(before_json)),
+		after_json	TEXT CHECK (after_json IS NULL OR
+				    json_valid(after_json)),
+		CHECK ((op = 'create') = (before_json IS NULL)),
+		CHECK ((op = 'delete') = (after_json IS NULL))
+	    );
+	    INSERT INTO changes_v3 SELECT * FROM changes;
+	    DROP TABLE changes;
+	    ALTER TABLE changes_v3 RENAME TO changes;
+	    CREATE INDEX changes_generation ON changes(generation);
+	    CREATE INDEX changes_object ON changes(kind, name);
 	    DROP TABLE backend_ejections;
 	    CREATE TABLE health_transitions_v2 (
 		id		INTEGER PRIMARY KEY,

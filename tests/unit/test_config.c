@@ -117,7 +117,8 @@ test_enum_names(void)
 	T_STREQ(gw_phase_names[GW_PHASE_RESPONSE], "response", "phases");
 	T_STREQ(gw_edit_op_names[GW_EDIT_REMOVE], "remove", "edit ops");
 	T_STREQ(gw_kind_names[GW_KIND_ROUTE], "route", "kind names");
-	T_OK(gw_kind_names[GW_KIND_ROUTE + 1] == NULL, "kind names end");
+	T_STREQ(gw_kind_names[GW_KIND_SCALE], "scale", "kind names");
+	T_OK(gw_kind_names[GW_KIND_SCALE + 1] == NULL, "kind names end");
 }
 
 /* The services table of schema v3: column, DEFAULT, CHECK range. */

@@ -95,128 +95,12 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
-/* Scale target ids and their index in cf_scale_targets, by id. */
-struct scale_id {
-	int64_t	si_id;
-	size_t	si_index;
-};
-
-static int
-scale_id_cmp(const void *a, const void *b)
-{
-	int64_t x = ((const struct scale_id *)a)->si_id;
-	int64_t y = ((const struct scale_id *)b)->si_id;
-
-	return (x > y) - (x < y);
-}
-
-/* A stored behavior into t; one that does not parse is kept as a problem. */
-static void
-load_behavior(struct gw_scale_target *t, const char *text)
-{
-	char why[256];
-
-	if (text == NULL)
-		return;
-	t->st_has_behavior = 1;
-	if (gw_hpa_behavior_parse(text, &t->st_behavior, why,
-	    sizeof(why)) == -1)
-		t->st_load_err = gw_asprintf("stored %s", why);
-}
-
-static int
-load_scale_metrics(sqlite3 *db, struct gw_config *cf, struct scale_id *ids,
-    size_t nids, char *errbuf, size_t errlen)
-{
-	struct gw_scale_target	*t;
-	struct gw_scale_metric	*m;
-	struct scale_id		 key = { 0, 0 }, *found;
-	sqlite3_stmt		*st;
-	int			 rc;
-
-	if ((st = prep(db, "SELECT target_id, source, metric, service, "
-	    "prometheus_url, target_type, target_value, window_ms, activation "
-	    "FROM scale_metrics ORDER BY target_id, seq", errbuf, errlen)) ==
-	    NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		key.si_id = sqlite3_column_int64(st, 0);
-		if ((found = bsearch(&key, ids, nids, sizeof(*ids),
-		    scale_id_cmp)) == NULL)
-			continue;
-		t = &cf->cf_scale_targets[found->si_index];
-		t->st_metrics = gw_reallocarray(t->st_metrics,
-		    t->st_nmetrics + 1, sizeof(*t->st_metrics));
-		m = &t->st_metrics[t->st_nmetrics++];
-		gw_scale_metric_init(m);
-		/* Unknown words load as -1, which validation reports. */
-		m->sm_source = gw_db_col_enum(st, 1, gw_scale_source_names);
-		m->sm_metric = gw_db_col_strdup(st, 2);
-		m->sm_service = gw_db_col_strdup(st, 3);
-		m->sm_url = gw_db_col_strdup(st, 4);
-		m->sm_ttype = gw_db_col_enum(st, 5, gw_scale_ttype_names);
-		m->sm_target = sqlite3_column_double(st, 6);
-		m->sm_window_ms = sqlite3_column_int64(st, 7);
-		m->sm_activation = sqlite3_column_double(st, 8);
-	}
-	if (rc != SQLITE_DONE)
-		ERR(db);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* The scale targets, which gw_config_load() (the daemons') leaves out. */
-static int
-load_scale_targets(sqlite3 *db, struct gw_config *cf, char *errbuf,
-    size_t errlen)
-{
-	struct gw_scale_target	*t;
-	struct scale_id		*ids = NULL;
-	sqlite3_stmt		*st;
-	size_t			 n = 0;
-	int			 rc;
-
-	if ((st = prep(db, "SELECT id, name, namespace, workload_kind, "
-	    "workload, min_replicas, max_replicas, tolerance, behavior, "
-	    "downscale_stabilization_ms, cooldown_ms FROM scale_targets "
-	    "ORDER BY name", errbuf, errlen)) == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t = gw_config_new_scale_target(cf);
-		gw_scale_target_init(t);
-		t->st_name = gw_db_col_strdup(st, 1);
-		t->st_namespace = gw_db_col_strdup(st, 2);
-		t->st_kind = gw_db_col_enum(st, 3, gw_scale_kind_names);
-		t->st_workload = gw_db_col_strdup(st, 4);
-		t->st_min = sqlite3_column_int(st, 5);
-		t->st_max = sqlite3_column_int(st, 6);
-		t->st_tolerance = sqlite3_column_double(st, 7);
-		load_behavior(t, gw_db_col_text(st, 8));
-		t->st_downscale_ms = sqlite3_column_int64(st, 9);
-		t->st_cooldown_ms = sqlite3_column_int64(st, 10);
-		ids = gw_reallocarray(ids, n + 1, sizeof(*ids));
-		ids[n].si_id = sqlite3_column_int64(st, 0);
-		ids[n].si_index = cf->cf_nscale_targets - 1;
-		n++;
-	}
-	if (rc != SQLITE_DONE)
-		ERR(db);
-	sqlite3_finalize(st);
-	if (n > 1)
-		qsort(ids, n, sizeof(*ids), scale_id_cmp);
-	if (rc == SQLITE_DONE && load_scale_metrics(db, cf, ids, n, errbuf,
-	    errlen) == -1)
-		rc = SQLITE_ERROR;
-	free(ids);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 int
 store_load(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
 {
 	if (gw_config_load(db, cf, errbuf, errlen) == -1)
 		return -1;
-	if (load_scale_targets(db, cf, errbuf, errlen) == -1) {
+	if (gw_config_load_scale(db, cf, NULL, errbuf, errlen) == -1) {
 		gw_config_free(cf);
 		return -1;
 	}

@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include "cfgdb.h"
+#include "config.h"
 #include "db.h"
 #include "scale.h"
 #include "store.h"
@@ -33,75 +35,6 @@ store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err,
 }
 
 static int
-store_metrics_load(sqlite3 *db, struct store_target *tg, char *err,
-    size_t errlen)
-{
-	struct gw_scale_target	*t = &tg->tg_t;
-	struct gw_scale_metric	*m;
-	sqlite3_stmt		*st;
-	int			 rc;
-
-	if (store_prepare(db, "SELECT source, metric, service, "
-	    "prometheus_url, target_type, target_value, window_ms, activation "
-	    "FROM scale_metrics WHERE target_id = ?1 ORDER BY seq", &st, err,
-	    errlen) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, tg->tg_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t->st_metrics = gw_reallocarray(t->st_metrics,
-		    t->st_nmetrics + 1, sizeof(*t->st_metrics));
-		m = &t->st_metrics[t->st_nmetrics++];
-		gw_scale_metric_init(m);
-		m->sm_source = gw_db_col_enum(st, 0, gw_scale_source_names);
-		m->sm_metric = gw_db_col_strdup(st, 1);
-		m->sm_service = gw_db_col_strdup(st, 2);
-		m->sm_url = gw_db_col_strdup(st, 3);
-		m->sm_ttype = gw_db_col_enum(st, 4, gw_scale_ttype_names);
-		m->sm_target = sqlite3_column_double(st, 5);
-		m->sm_window_ms = sqlite3_column_int64(st, 6);
-		m->sm_activation = sqlite3_column_double(st, 7);
-		if (m->sm_source < 0 || m->sm_ttype < 0) {
-			snprintf(tg->tg_err, sizeof(tg->tg_err), "scale target "
-			    "\"%s\": metric %zu: unknown source or type",
-			    t->st_name, t->st_nmetrics);
-			m->sm_source = m->sm_ttype = 0;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		ERR(db);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-static void
-store_target_row(sqlite3_stmt *st, struct store_target *tg)
-{
-	struct gw_scale_target	*t = &tg->tg_t;
-	const char		*beh;
-
-	gw_scale_target_init(t);
-	tg->tg_id = sqlite3_column_int64(st, 0);
-	t->st_name = gw_db_col_strdup(st, 1);
-	t->st_namespace = gw_db_col_strdup(st, 2);
-	t->st_kind = gw_db_col_enum(st, 3, gw_scale_kind_names);
-	t->st_workload = gw_db_col_strdup(st, 4);
-	t->st_min = sqlite3_column_int(st, 5);
-	t->st_max = sqlite3_column_int(st, 6);
-	t->st_tolerance = sqlite3_column_double(st, 7);
-	t->st_downscale_ms = sqlite3_column_int64(st, 9);
-	t->st_cooldown_ms = sqlite3_column_int64(st, 10);
-	if ((beh = gw_db_col_text(st, 8)) != NULL) {
-		char why[256];
-
-		t->st_has_behavior = 1;
-		if (gw_hpa_behavior_parse(beh, &t->st_behavior, why,
-		    sizeof(why)) == -1)
-			snprintf(tg->tg_err, sizeof(tg->tg_err), "scale target "
-			    "\"%s\": %s", t->st_name, why);
-	}
-}
-
-static int
 store_wanted(const char *name, char *const *names, int n, char *seen)
 {
 	int i;
@@ -116,54 +49,64 @@ store_wanted(const char *name, char *const *names, int n, char *seen)
 	return 0;
 }
 
+/* The targets of cf that are wanted, moved (not copied) into tgs. */
+static struct store_target *
+store_targets_take(struct gw_config *cf, const int64_t *ids,
+    char *const *names, int n, char *seen, size_t *nout)
+{
+	struct store_target	*tgs, *tg;
+	size_t			 i;
+
+	tgs = gw_calloc(cf->cf_nscale_targets + 1, sizeof(*tgs));
+	*nout = 0;
+	for (i = 0; i < cf->cf_nscale_targets; i++) {
+		if (!store_wanted(cf->cf_scale_targets[i].st_name, names, n,
+		    seen)) {
+			gw_scale_target_free(&cf->cf_scale_targets[i]);
+			continue;
+		}
+		tg = &tgs[(*nout)++];
+		tg->tg_id = ids[i];
+		tg->tg_t = cf->cf_scale_targets[i];
+		/* A hand edit gwctl would have refused: skipped, said why. */
+		gw_scale_target_validate(&tg->tg_t, tg->tg_err,
+		    sizeof(tg->tg_err));
+	}
+	free(cf->cf_scale_targets);
+	cf->cf_scale_targets = NULL;
+	cf->cf_nscale_targets = 0;
+	return tgs;
+}
+
 int
 store_targets_load(sqlite3 *db, char *const *names, int n,
     struct store_target **out, size_t *nout, char *err, size_t errlen)
 {
-	struct store_target	*tgs = NULL, *tg;
-	sqlite3_stmt		*st;
+	struct gw_config	 cf;
+	struct store_target	*tgs;
+	int64_t			*ids = NULL;
 	char			*seen;
-	size_t			 nt = 0, i;
-	int			 rc, k;
+	size_t			 nt;
+	int			 k;
 
-	if (store_prepare(db, "SELECT id, name, namespace, workload_kind, "
-	    "workload, min_replicas, max_replicas, tolerance, behavior, "
-	    "downscale_stabilization_ms, cooldown_ms FROM scale_targets "
-	    "ORDER BY name", &st, err, errlen) == -1)
+	memset(&cf, 0, sizeof(cf));
+	if (gw_config_load_scale(db, &cf, &ids, err, errlen) == -1) {
+		gw_config_free(&cf);
 		return -1;
+	}
 	seen = gw_calloc((size_t)n + 1, 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!store_wanted(gw_db_col_text(st, 1), names, n, seen))
-			continue;
-		tgs = gw_reallocarray(tgs, nt + 1, sizeof(*tgs));
-		tg = &tgs[nt++];
-		memset(tg, 0, sizeof(*tg));
-		store_target_row(st, tg);
-	}
-	if (rc != SQLITE_DONE)
-		ERR(db);
-	sqlite3_finalize(st);
-	for (i = 0; rc == SQLITE_DONE && i < nt; i++) {
-		tg = &tgs[i];
-		if (store_metrics_load(db, tg, err, errlen) == -1)
-			rc = SQLITE_ERROR;
-		else if (tg->tg_err[0] == '\0' && (tg->tg_t.st_kind < 0 ||
-		    gw_scale_target_validate(&tg->tg_t, tg->tg_err,
-		    sizeof(tg->tg_err)) == -1) && tg->tg_err[0] == '\0')
-			snprintf(tg->tg_err, sizeof(tg->tg_err), "scale target "
-			    "\"%s\": unknown workload_kind", tg->tg_t.st_name);
-	}
-	for (k = 0; rc == SQLITE_DONE && k < n; k++)
+	tgs = store_targets_take(&cf, ids, names, n, seen, &nt);
+	free(ids);
+	gw_config_free(&cf);
+	for (k = 0; k < n; k++)
 		if (!seen[k]) {
 			snprintf(err, errlen, "scale target \"%s\": no such "
 			    "target (see gwctl get scale)", names[k]);
-			rc = SQLITE_ERROR;
+			free(seen);
+			store_targets_free(tgs, nt);
+			return -1;
 		}
 	free(seen);
-	if (rc != SQLITE_DONE) {
-		store_targets_free(tgs, nt);
-		return -1;
-	}
 	*out = tgs;
 	*nout = nt;
 	return 0;

@@ -162,7 +162,7 @@ setup()
 	db_query "UPDATE scale_targets SET behavior = '{\"scaleUp\":{\"bogus\":1}}' WHERE name = 'web'"
 	run -1 --separate-stderr "$GWSCALE" simulate web series.csv
 	assert_output ''
-	assert_stderr 'gwscale: scale target "web": behavior.scaleUp: unknown field "bogus"'
+	assert_stderr 'gwscale: scale target "web": stored behavior.scaleUp: unknown field "bogus"'
 }
 
 @test "simulate: a bad line of the series names its line and value, exit 1" {

@@ -252,6 +252,25 @@ print("ok")' "$output"
 	assert_equal "$(grep -c 'GET .* 500$' <<<"$output")" 3
 }
 
+@test "422: an invalid patch gives exit status 8; 429 waits its Retry-After, then writes" {
+	fake_object deployments default web 1
+	target web 1 10
+	rps web 50
+	fake_fail 422 PATCH /scale
+	run -8 --separate-stderr gws once
+	assert_stderr --partial '422 Unprocessable Entity: '
+	assert_equal "$(last_decision)" '1|4|failed'
+	fake_ctl POST fail '{"status": 429, "method": "PATCH", "path": "/scale",
+	    "count": 1, "retry_after": 1}' >/dev/null || fail "cannot inject 429"
+	local t0
+	t0=$(now_ms)
+	run -0 --separate-stderr gws once
+	assert_equal "$(fake_scale deployments default web)" 4
+	[ $(($(now_ms) - t0)) -ge 1000 ] || fail "Retry-After not waited"
+	run -0 api_calls
+	assert_equal "$(grep -c 'PATCH .* 429$' <<<"$output")" 1
+}
+
 @test "a metric source that is down never scales down" {
 	fake_object deployments default web 6
 	target web 1 10

@@ -222,6 +222,17 @@ store_heartbeat(sqlite3 *db, const char *instance, int64_t started_at,
 	}
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	/* The rows of gateways that died without removing theirs. */
+	if (rc == SQLITE_DONE && !stopping) {
+		if (sqlite3_prepare_v2(db, "DELETE FROM gateway_instances "
+		    "WHERE seen_at < ?1", -1, &st, NULL) != SQLITE_OK)
+			rc = SQLITE_ERROR;
+		else {
+			sqlite3_bind_int64(st, 1, now - STORE_INSTANCE_KEEP_MS);
+			rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
+	}
 	if (rc == SQLITE_DONE)
 		return 0;
 	snprintf(errbuf, errlen, "gateway_instances: %s", sqlite3_errmsg(db));

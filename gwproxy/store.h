@@ -56,8 +56,10 @@ struct store_stat_row {
 /*
  * The heartbeat of this gwproxy in gateway_instances, one per flush, so
  * that gwscale can tell an idle gateway (no traffic_stats rows) from a
- * stopped one; stopping removes the row.
+ * stopped one; stopping removes the row, and the rows of gateways silent
+ * for STORE_INSTANCE_KEEP_MS (killed, crashed) go with a heartbeat.
  */
+#define STORE_INSTANCE_KEEP_MS	(24LL * 3600 * 1000)
 int		 store_heartbeat(sqlite3 *db, const char *instance,
 		    int64_t started_at, int64_t now, int64_t interval_ms,
 		    int stopping, char *errbuf, size_t errlen);

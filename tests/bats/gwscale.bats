@@ -96,10 +96,15 @@ last_decision()
 	gwctl -q route add api --service web --host api.test || fail "route"
 	fake_object deployments default web 1
 	target web 1 10
+	# The heartbeat of a gwproxy killed two days ago, never removed.
+	db_query "INSERT INTO gateway_instances VALUES ('dead:1',
+	    $(now_ms) - 172800000, $(now_ms) - 172800000, 5000)"
 	start_proxy --stats-interval 100ms
-	# gwproxy alive, no traffic: nothing to do.
-	wait_for 100 bash -c "[ \"\$(sqlite3 '$GW_DB' 'SELECT count(*) FROM
-	    gateway_instances')\" = 1 ]" || fail "no heartbeat from gwproxy"
+	# gwproxy alive, no traffic: nothing to do.  Its heartbeat deletes
+	# the dead one's.
+	wait_for 100 bash -c "[ \"\$(sqlite3 '$GW_DB' \"SELECT group_concat(
+	    instance = 'dead:1') FROM gateway_instances\")\" = 0 ]" ||
+	    fail "heartbeats: $(db_query 'SELECT * FROM gateway_instances')"
 	run -0 gws once
 	assert_equal "$(last_decision)" '1|1|unchanged'
 	run -0 api_calls

@@ -223,18 +223,6 @@ load_routes(sqlite3 *db, struct gw_config *cf, char *errbuf, size_t errlen)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static sqlite3_stmt *
-prep(sqlite3 *db, const char *sql, char *errbuf, size_t errlen)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		ERR(db);
-		return NULL;
-	}
-	return st;
-}
-
 /* Scale target ids and their index in cf_scale_targets, by id. */
 struct scale_id {
 	int64_t	si_id;
@@ -274,7 +262,7 @@ load_scale_metrics(sqlite3 *db, struct gw_config *cf, struct scale_id *ids,
 	sqlite3_stmt		*st;
 	int			 rc;
 
-	if ((st = prep(db, "SELECT target_id, source, metric, service, "
+	if ((st = gw_db_prepare(db, "SELECT target_id, source, metric, service, "
 	    "prometheus_url, target_type, target_value, window_ms, activation "
 	    "FROM scale_metrics ORDER BY target_id, seq", errbuf, errlen)) ==
 	    NULL)
@@ -315,7 +303,7 @@ gw_config_load_scale(sqlite3 *db, struct gw_config *cf, int64_t **idsp,
 	size_t			 n = 0, i;
 	int			 rc;
 
-	if ((st = prep(db, "SELECT id, name, namespace, workload_kind, "
+	if ((st = gw_db_prepare(db, "SELECT id, name, namespace, workload_kind, "
 	    "workload, min_replicas, max_replicas, tolerance, behavior, "
 	    "downscale_stabilization_ms, cooldown_ms FROM scale_targets "
 	    "ORDER BY name", errbuf, errlen)) == NULL)

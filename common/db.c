@@ -124,6 +124,17 @@ gw_db_exec(sqlite3 *db, const char *sql, char *errbuf, size_t errlen)
 	return -1;
 }
 
+sqlite3_stmt *
+gw_db_prepare(sqlite3 *db, const char *sql, char *errbuf, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK)
+		return st;
+	snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+	return NULL;
+}
+
 int
 gw_db_begin(sqlite3 *db, char *errbuf, size_t errlen)
 {

@@ -47,6 +47,9 @@ int		 gw_db_begin(sqlite3 *db, char *errbuf, size_t errlen);
 int		 gw_db_commit(sqlite3 *db, char *errbuf, size_t errlen);
 void		 gw_db_rollback(sqlite3 *db);
 
+/* Prepares sql; the statement, or NULL with errbuf set. */
+sqlite3_stmt	*gw_db_prepare(sqlite3 *db, const char *sql, char *errbuf,
+		    size_t errlen);
 /* Runs sql (no rows expected); 0 or -1 with errbuf set. */
 int		 gw_db_exec(sqlite3 *db, const char *sql, char *errbuf,
 		    size_t errlen);

@@ -43,18 +43,6 @@ store_generation(sqlite3 *db)
 }
 
 /* Prepares sql or fills errbuf; the statement is the caller's. */
-static sqlite3_stmt *
-prep(sqlite3 *db, const char *sql, char *errbuf, size_t errlen)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		ERR(db);
-		return NULL;
-	}
-	return st;
-}
-
 /* Steps a statement that returns no row, then finalizes it. */
 static int
 run(sqlite3 *db, sqlite3_stmt *st, char *errbuf, size_t errlen)
@@ -120,7 +108,7 @@ write_service(sqlite3 *db, const struct change *ch, char *errbuf,
 
 	if (ch->ch_op == CHANGE_DELETE) {
 		sv = ch->ch_before;
-		if ((st = prep(db, "DELETE FROM services WHERE name = ?",
+		if ((st = gw_db_prepare(db, "DELETE FROM services WHERE name = ?",
 		    errbuf, errlen)) == NULL)
 			return -1;
 		bind_text(st, 1, sv->sv_name);
@@ -143,7 +131,7 @@ write_service(sqlite3 *db, const struct change *ch, char *errbuf,
 			    gw_service_fields[i].f_column);
 		gw_buf_puts(&sql, " WHERE name = ?");
 	}
-	st = prep(db, gw_buf_str(&sql), errbuf, errlen);
+	st = gw_db_prepare(db, gw_buf_str(&sql), errbuf, errlen);
 	gw_buf_free(&sql);
 	if (st == NULL)
 		return -1;
@@ -181,18 +169,18 @@ write_backend(sqlite3 *db, const struct change *ch, char *errbuf,
 	switch (ch->ch_op) {
 	case CHANGE_DELETE:
 		be = ch->ch_before;
-		st = prep(db, "DELETE FROM backends WHERE service_id = "
+		st = gw_db_prepare(db, "DELETE FROM backends WHERE service_id = "
 		    SERVICE_ID " AND host = ?2 AND port = ?3", errbuf, errlen);
 		break;
 	case CHANGE_CREATE:
 		be = ch->ch_after;
-		st = prep(db, "INSERT INTO backends (service_id, host, port, "
+		st = gw_db_prepare(db, "INSERT INTO backends (service_id, host, port, "
 		    "weight, admin_state, source) VALUES (" SERVICE_ID ", ?2, "
 		    "?3, ?4, ?5, ?6)", errbuf, errlen);
 		break;
 	default:
 		be = ch->ch_after;
-		st = prep(db, "UPDATE backends SET weight = ?4, "
+		st = gw_db_prepare(db, "UPDATE backends SET weight = ?4, "
 		    "admin_state = ?5, source = ?6 WHERE service_id = "
 		    SERVICE_ID " AND host = ?2 AND port = ?3", errbuf, errlen);
 		break;
@@ -218,14 +206,14 @@ write_route_children(sqlite3 *db, const struct gw_route *rt, char *errbuf,
 	sqlite3_stmt			*st;
 	size_t				 i;
 
-	if ((st = prep(db, "DELETE FROM route_headers WHERE route_id = "
+	if ((st = gw_db_prepare(db, "DELETE FROM route_headers WHERE route_id = "
 	    "(SELECT id FROM routes WHERE name = ?)", errbuf, errlen)) ==
 	    NULL)
 		return -1;
 	bind_text(st, 1, rt->rt_name);
 	if (run(db, st, errbuf, errlen) == -1)
 		return -1;
-	if ((st = prep(db, "DELETE FROM route_header_edits WHERE route_id = "
+	if ((st = gw_db_prepare(db, "DELETE FROM route_header_edits WHERE route_id = "
 	    "(SELECT id FROM routes WHERE name = ?)", errbuf, errlen)) ==
 	    NULL)
 		return -1;
@@ -233,7 +221,7 @@ write_route_children(sqlite3 *db, const struct gw_route *rt, char *errbuf,
 	if (run(db, st, errbuf, errlen) == -1)
 		return -1;
 	for (i = 0; i < rt->rt_nheaders; i++) {
-		if ((st = prep(db, "INSERT INTO route_headers (route_id, "
+		if ((st = gw_db_prepare(db, "INSERT INTO route_headers (route_id, "
 		    "name, value) VALUES ((SELECT id FROM routes WHERE "
 		    "name = ?), ?, ?)", errbuf, errlen)) == NULL)
 			return -1;
@@ -245,7 +233,7 @@ write_route_children(sqlite3 *db, const struct gw_route *rt, char *errbuf,
 	}
 	for (i = 0; i < rt->rt_nedits; i++) {
 		he = &rt->rt_edits[i];
-		if ((st = prep(db, "INSERT INTO route_header_edits (route_id, "
+		if ((st = gw_db_prepare(db, "INSERT INTO route_header_edits (route_id, "
 		    "seq, phase, op, name, value) VALUES ((SELECT id FROM "
 		    "routes WHERE name = ?), ?, ?, ?, ?, ?)", errbuf,
 		    errlen)) == NULL)
@@ -271,7 +259,7 @@ write_route(sqlite3 *db, const struct change *ch, char *errbuf,
 
 	if (ch->ch_op == CHANGE_DELETE) {
 		rt = ch->ch_before;
-		if ((st = prep(db, "DELETE FROM routes WHERE name = ?",
+		if ((st = gw_db_prepare(db, "DELETE FROM routes WHERE name = ?",
 		    errbuf, errlen)) == NULL)
 			return -1;
 		bind_text(st, 1, rt->rt_name);
@@ -279,13 +267,13 @@ write_route(sqlite3 *db, const struct change *ch, char *errbuf,
 	}
 	rt = ch->ch_after;
 	if (ch->ch_op == CHANGE_CREATE)
-		st = prep(db, "INSERT INTO routes (name, service_id, "
+		st = gw_db_prepare(db, "INSERT INTO routes (name, service_id, "
 		    "priority, host, path_type, path, methods, rewrite, "
 		    "timeout_ms, response_timeout_ms) VALUES (?1, (SELECT id "
 		    "FROM services WHERE name = ?2), ?3, ?4, ?5, ?6, ?7, ?8, "
 		    "?9, ?10)", errbuf, errlen);
 	else
-		st = prep(db, "UPDATE routes SET service_id = (SELECT id "
+		st = gw_db_prepare(db, "UPDATE routes SET service_id = (SELECT id "
 		    "FROM services WHERE name = ?2), priority = ?3, "
 		    "host = ?4, path_type = ?5, path = ?6, methods = ?7, "
 		    "rewrite = ?8, timeout_ms = ?9, response_timeout_ms = ?10 "
@@ -324,7 +312,7 @@ write_scale_metrics(sqlite3 *db, const struct gw_scale_target *t,
 	sqlite3_stmt			*st;
 	size_t				 i;
 
-	if ((st = prep(db, "DELETE FROM scale_metrics WHERE target_id = "
+	if ((st = gw_db_prepare(db, "DELETE FROM scale_metrics WHERE target_id = "
 	    SCALE_ID, errbuf, errlen)) == NULL)
 		return -1;
 	bind_text(st, 1, t->st_name);
@@ -332,7 +320,7 @@ write_scale_metrics(sqlite3 *db, const struct gw_scale_target *t,
 		return -1;
 	for (i = 0; i < t->st_nmetrics; i++) {
 		m = &t->st_metrics[i];
-		if ((st = prep(db, "INSERT INTO scale_metrics (target_id, seq, "
+		if ((st = gw_db_prepare(db, "INSERT INTO scale_metrics (target_id, seq, "
 		    "source, metric, service, prometheus_url, target_type, "
 		    "target_value, window_ms, activation) VALUES (" SCALE_ID
 		    ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", errbuf,
@@ -371,7 +359,7 @@ write_scale(sqlite3 *db, const struct change *ch, char *errbuf,
 
 	if (ch->ch_op == CHANGE_DELETE) {
 		t = ch->ch_before;
-		if ((st = prep(db, "DELETE FROM scale_targets WHERE name = ?1",
+		if ((st = gw_db_prepare(db, "DELETE FROM scale_targets WHERE name = ?1",
 		    errbuf, errlen)) == NULL)
 			return -1;
 		bind_text(st, 1, t->st_name);
@@ -379,13 +367,13 @@ write_scale(sqlite3 *db, const struct change *ch, char *errbuf,
 	}
 	t = ch->ch_after;
 	if (ch->ch_op == CHANGE_CREATE)
-		st = prep(db, "INSERT INTO scale_targets (name, namespace, "
+		st = gw_db_prepare(db, "INSERT INTO scale_targets (name, namespace, "
 		    "workload_kind, workload, min_replicas, max_replicas, "
 		    "tolerance, behavior, downscale_stabilization_ms, "
 		    "cooldown_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
 		    "?10)", errbuf, errlen);
 	else
-		st = prep(db, "UPDATE scale_targets SET namespace = ?2, "
+		st = gw_db_prepare(db, "UPDATE scale_targets SET namespace = ?2, "
 		    "workload_kind = ?3, workload = ?4, min_replicas = ?5, "
 		    "max_replicas = ?6, tolerance = ?7, behavior = ?8, "
 		    "downscale_stabilization_ms = ?9, cooldown_ms = ?10 "
@@ -438,7 +426,7 @@ write_history(sqlite3 *db, const struct changeset *cs, int64_t gen,
 	size_t			 i;
 	int			 rc;
 
-	if ((st = prep(db, "INSERT INTO generations (generation, created_at, "
+	if ((st = gw_db_prepare(db, "INSERT INTO generations (generation, created_at, "
 	    "user, command, summary) VALUES (?, ?, ?, ?, ?)", errbuf,
 	    errlen)) == NULL)
 		return -1;
@@ -451,7 +439,7 @@ write_history(sqlite3 *db, const struct changeset *cs, int64_t gen,
 		return -1;
 	for (i = 0; i < cs->cs_n; i++) {
 		ch = &cs->cs_v[i];
-		if ((st = prep(db, "INSERT INTO changes (generation, kind, "
+		if ((st = gw_db_prepare(db, "INSERT INTO changes (generation, kind, "
 		    "name, op, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)",
 		    errbuf, errlen)) == NULL)
 			return -1;
@@ -520,7 +508,7 @@ store_history(sqlite3 *db, int64_t limit, struct hist_gen **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	if ((st = prep(db, "SELECT generation, created_at, user, command, "
+	if ((st = gw_db_prepare(db, "SELECT generation, created_at, user, command, "
 	    "summary FROM generations ORDER BY generation DESC LIMIT ?",
 	    errbuf, errlen)) == NULL)
 		return -1;
@@ -588,7 +576,7 @@ changes_by_gen(sqlite3 *db, const char *sql, int64_t gen,
 {
 	sqlite3_stmt *st;
 
-	if ((st = prep(db, sql, errbuf, errlen)) == NULL)
+	if ((st = gw_db_prepare(db, sql, errbuf, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, gen);
 	return changes_query(db, st, out, n, errbuf, errlen);
@@ -616,7 +604,7 @@ store_changes_for(sqlite3 *db, int kind, const char *name, int64_t limit,
 {
 	sqlite3_stmt *st;
 
-	if ((st = prep(db, CHANGE_COLS "WHERE kind = ? AND name = ? "
+	if ((st = gw_db_prepare(db, CHANGE_COLS "WHERE kind = ? AND name = ? "
 	    "ORDER BY id DESC LIMIT ?", errbuf, errlen)) == NULL)
 		return -1;
 	bind_text(st, 1, gw_kind_names[kind]);
@@ -661,7 +649,7 @@ store_health(sqlite3 *db, const char *service, int64_t now,
 	 * Each gwproxy instance ejects on its own: a backend is ejected
 	 * while any instance has it out, until the latest end.
 	 */
-	if ((st = prep(db, "SELECT s.name, b.host, b.port, b.admin_state, "
+	if ((st = gw_db_prepare(db, "SELECT s.name, b.host, b.port, b.admin_state, "
 	    "b.source, s.hc_type, s.hc_initial, h.state, h.since_at, "
 	    "h.checked_at, h.latency_us, h.reason, h.pass_streak, "
 	    "h.fail_streak, e.until_at, e.reason "
@@ -727,7 +715,7 @@ store_events(sqlite3 *db, int64_t since, const char *service, int64_t limit,
 	*out = NULL;
 	*n = 0;
 	/* id breaks ties: two transitions of one millisecond, in order. */
-	if ((st = prep(db, "SELECT at, service, backend, from_state, "
+	if ((st = gw_db_prepare(db, "SELECT at, service, backend, from_state, "
 	    "to_state, reason, source FROM health_transitions "
 	    "WHERE at >= ?1 AND (?2 IS NULL OR service = ?2) "
 	    "ORDER BY at DESC, id DESC LIMIT ?3", errbuf, errlen)) == NULL)
@@ -808,7 +796,7 @@ store_scale_latest(sqlite3 *db, struct scale_decision **out, size_t *n,
 	sqlite3_stmt *st;
 
 	/* id breaks ties: two decisions of one millisecond, the later. */
-	if ((st = prep(db, "SELECT d.id, t.id, t.name, d.at, d.metrics, "
+	if ((st = gw_db_prepare(db, "SELECT d.id, t.id, t.name, d.at, d.metrics, "
 	    "d.current_replicas, d.desired_replicas, d.mode, d.reason "
 	    "FROM scale_targets t LEFT JOIN scale_decisions d ON d.id = "
 	    "(SELECT id FROM scale_decisions WHERE target_id = t.id "
@@ -825,7 +813,7 @@ store_scale_decisions(sqlite3 *db, const char *target, int64_t since,
 {
 	sqlite3_stmt *st;
 
-	if ((st = prep(db, "SELECT d.id, t.id, t.name, d.at, d.metrics, "
+	if ((st = gw_db_prepare(db, "SELECT d.id, t.id, t.name, d.at, d.metrics, "
 	    "d.current_replicas, d.desired_replicas, d.mode, d.reason "
 	    "FROM scale_decisions d JOIN scale_targets t "
 	    "ON t.id = d.target_id WHERE t.name = ?1 AND d.at >= ?2 "

@@ -25,16 +25,6 @@
 #define STORE_ALIVE_SLACK_MS	1000
 
 static int
-store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err,
-    size_t errlen)
-{
-	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK)
-		return 0;
-	ERR(db);
-	return -1;
-}
-
-static int
 store_wanted(const char *name, char *const *names, int n, char *seen)
 {
 	int i;
@@ -131,8 +121,8 @@ store_state_get(sqlite3 *db, int64_t id, struct store_state *ss, char *err,
 
 	memset(ss, 0, sizeof(*ss));
 	ss->ss_active_at = -1;
-	if (store_prepare(db, "SELECT seeded_at, active_at FROM scale_state "
-	    "WHERE target_id = ?1", &st, err, errlen) == -1)
+	if ((st = gw_db_prepare(db, "SELECT seeded_at, active_at FROM "
+	    "scale_state WHERE target_id = ?1", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -166,9 +156,9 @@ store_history(sqlite3 *db, int64_t id, int64_t now, int64_t max_age_ms,
 	*recs = NULL;
 	*evs = NULL;
 	*nrecs = *nevs = 0;
-	if (store_prepare(db, "SELECT at, replicas FROM scale_recommendations "
-	    "WHERE target_id = ?1 AND at >= ?2 ORDER BY at", &st, err,
-	    errlen) == -1)
+	if ((st = gw_db_prepare(db, "SELECT at, replicas FROM "
+	    "scale_recommendations WHERE target_id = ?1 AND at >= ?2 ORDER BY "
+	    "at", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now - max_age_ms);
@@ -178,9 +168,9 @@ store_history(sqlite3 *db, int64_t id, int64_t now, int64_t max_age_ms,
 		    sqlite3_column_int64(st, 0)), sqlite3_column_int(st, 1) };
 	}
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE && store_prepare(db, "SELECT at, from_replicas, "
-	    "to_replicas FROM scale_events WHERE target_id = ?1 AND at >= ?2 "
-	    "ORDER BY at", &st, err, errlen) == 0) {
+	if (rc == SQLITE_DONE && (st = gw_db_prepare(db, "SELECT at, "
+	    "from_replicas, to_replicas FROM scale_events WHERE target_id = ?1 "
+	    "AND at >= ?2 ORDER BY at", err, errlen)) != NULL) {
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, now - max_age_ms);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -213,7 +203,7 @@ store_run(sqlite3 *db, const char *sql, const int64_t *iv, int ni,
 	sqlite3_stmt	*st;
 	int		 i, rc;
 
-	if (store_prepare(db, sql, &st, err, errlen) == -1)
+	if ((st = gw_db_prepare(db, sql, err, errlen)) == NULL)
 		return -1;
 	for (i = 0; i < ni; i++)
 		sqlite3_bind_int64(st, i + 1, iv[i]);
@@ -316,9 +306,9 @@ store_gateway_alive(sqlite3 *db, int64_t now, int *n, int64_t *started,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (store_prepare(db, "SELECT count(*), min(started_at) FROM "
+	if ((st = gw_db_prepare(db, "SELECT count(*), min(started_at) FROM "
 	    "gateway_instances WHERE seen_at >= ?1 - ?2 * interval_ms - ?3",
-	    &st, err, errlen) == -1)
+	    err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, STORE_ALIVE_INTERVALS);
@@ -393,7 +383,8 @@ store_gateway_metric(sqlite3 *db, const char *service, int metric,
 		w = now - started;
 	if (w < 1000)
 		w = 1000;
-	if (store_prepare(db, store_gw_sql[metric], &st, err, errlen) == -1)
+	if ((st = gw_db_prepare(db, store_gw_sql[metric], err, errlen)) ==
+	    NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now - w);

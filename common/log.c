@@ -308,3 +308,20 @@ gw_fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+void
+gw_usage(const char *prog, const char *text, int status, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		fprintf(stderr, "%s: ", prog);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fputs(text, status == 0 ? stdout : stderr);
+	exit(status);
+}

@@ -35,6 +35,14 @@ void	gw_vlog(enum gw_log_level level, const char *fmt, va_list ap);
 /* Logs at error level and exits 1: impossible states only. */
 void	gw_fatalx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
+/*
+ * A daemon's usage exit: "prog: " and the message on stderr when fmt is
+ * not NULL, then text, on stdout for status 0 (--help) and on stderr
+ * otherwise; exits with status.
+ */
+void	gw_usage(const char *prog, const char *text, int status,
+	    const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5), noreturn));
 /* Formats one line into buf without writing it (for tests). */
 int	gw_log_format_line(char *buf, size_t len, long long now_ms,
 	    enum gw_log_level level, const char *msg);

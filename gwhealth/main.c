@@ -67,21 +67,8 @@ static const char usage_text[] =
 "  -n                      check the configuration and exit\n"
 "  -v                      log every check (debug level)\n";
 
-static void __attribute__((noreturn))
-usage(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt != NULL) {
-		fprintf(stderr, "gwhealth: ");
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	fputs(usage_text, status == 0 ? stdout : stderr);
-	exit(status);
-}
+#define usage(status, ...) \
+	gw_usage("gwhealth", usage_text, (status), __VA_ARGS__)
 
 enum {
 	O_DB = 256, O_ONCE, O_CONTROL, O_POLL, O_RETENTION, O_STATS,

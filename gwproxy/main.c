@@ -76,21 +76,8 @@ static const char usage_text[] =
 "  --log-format text|json  log lines on stderr (default text)\n"
 "  -n                      check the configuration and exit\n";
 
-static void __attribute__((noreturn))
-usage(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt != NULL) {
-		fprintf(stderr, "gwproxy: ");
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	fputs(usage_text, status == 0 ? stdout : stderr);
-	exit(status);
-}
+#define usage(status, ...) \
+	gw_usage("gwproxy", usage_text, (status), __VA_ARGS__)
 
 struct snapshot *
 proxy_snapshot(void)

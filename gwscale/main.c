@@ -66,21 +66,8 @@ static const char usage_text[] =
 "  -v                      log every metric read (debug level; default\n"
 "                          off)\n";
 
-static void __attribute__((noreturn))
-usage(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt != NULL) {
-		fprintf(stderr, "gwscale: ");
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	fputs(usage_text, status == 0 ? stdout : stderr);
-	exit(status);
-}
+#define usage(status, ...) \
+	gw_usage("gwscale", usage_text, (status), __VA_ARGS__)
 
 enum {
 	O_DB = 256, O_KUBECONFIG, O_CONTEXT, O_SERVER, O_TOKEN_FILE,

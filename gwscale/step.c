@@ -83,6 +83,7 @@ step_hpa(const struct step_in *si, int32_t min, struct step_out *so)
 	struct hpa_input	 hi;
 	char			 label[128];
 	const struct gw_scale_metric *m;
+	const char		*stab;
 	int			 w;
 
 	step_hpa_input(si, hm, &hi);
@@ -99,16 +100,16 @@ step_hpa(const struct step_in *si, int32_t min, struct step_out *so)
 	}
 	m = &si->si_target->st_metrics[w];
 	step_label(m, label, sizeof(label));
+	/* A stabilization that changed the count is worth saying. */
+	stab = so->so_hpa.ho_stabilization;
+	if (stab != NULL && strcmp(stab, "ReadyForNewScale") == 0)
+		stab = NULL;
 	snprintf(so->so_reason, sizeof(so->so_reason), "%s: %s; %s = %.6g "
 	    "(%s target %.6g) proposes %d%s%s", so->so_hpa.ho_reason,
 	    so->so_hpa.ho_message, label, si->si_values[w],
 	    gw_scale_ttype_names[m->sm_ttype], m->sm_target,
-	    so->so_hpa.ho_proposals[w],
-	    so->so_hpa.ho_stabilization != NULL &&
-	    strcmp(so->so_hpa.ho_stabilization, "ReadyForNewScale") != 0 ?
-	    "; " : "", so->so_hpa.ho_stabilization != NULL &&
-	    strcmp(so->so_hpa.ho_stabilization, "ReadyForNewScale") != 0 ?
-	    so->so_hpa.ho_stabilization : "");
+	    so->so_hpa.ho_proposals[w], stab != NULL ? "; " : "",
+	    stab != NULL ? stab : "");
 }
 
 void
